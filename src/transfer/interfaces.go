@@ -108,7 +108,7 @@ type PutOptions struct {
 	StorageClass string // "" = destination default
 	SSE          string // "", "AES256" or "aws:kms"
 	SSEKMSKeyID  string
-	ACL          string   // "" or "bucket-owner-full-control"
+	ACL          string    // "" or "bucket-owner-full-control"
 	Checksum     *Checksum // full-object checksum for the destination to verify (single PUT)
 	// ChecksumAlgorithm, when set on CreateUpload, asks for per-part
 	// checksums of that algorithm (FULL_OBJECT type for CRC algorithms).
@@ -187,20 +187,20 @@ const (
 // destination object; written a constant number of times per object (start,
 // hand-off, end), never per part.
 type ObjectState struct {
-	ID        string        `json:"id"` // StateID(dst bucket, dst key)
-	SourceKey string        `json:"source_key"`
-	DestKey   string        `json:"dest_key"`
-	Status    Status        `json:"status"`
-	Source    SourceVersion `json:"source"`
-	UploadID  string        `json:"upload_id,omitempty"`
-	PartSize  int64         `json:"part_size,omitempty"`
-	Bytes     int64         `json:"bytes"` // bytes at the destination when last written
-	Attempts  int           `json:"attempts"`
-	Error     string        `json:"error,omitempty"`
-	WorkerID  string        `json:"worker_id,omitempty"`
-	FirstStart time.Time    `json:"first_start,omitempty"`
-	LastStart time.Time     `json:"last_start,omitempty"`
-	End       time.Time     `json:"end,omitempty"`
+	ID         string        `json:"id"` // StateID(dst bucket, dst key)
+	SourceKey  string        `json:"source_key"`
+	DestKey    string        `json:"dest_key"`
+	Status     Status        `json:"status"`
+	Source     SourceVersion `json:"source"`
+	UploadID   string        `json:"upload_id,omitempty"`
+	PartSize   int64         `json:"part_size,omitempty"`
+	Bytes      int64         `json:"bytes"` // bytes at the destination when last written
+	Attempts   int           `json:"attempts"`
+	Error      string        `json:"error,omitempty"`
+	WorkerID   string        `json:"worker_id,omitempty"`
+	FirstStart time.Time     `json:"first_start,omitempty"`
+	LastStart  time.Time     `json:"last_start,omitempty"`
+	End        time.Time     `json:"end,omitempty"`
 }
 
 // StateStore keeps ObjectState records. Implementations: SQLite (the CLI's

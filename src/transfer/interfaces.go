@@ -194,7 +194,8 @@ type ObjectState struct {
 	Source     SourceVersion `json:"source"`
 	UploadID   string        `json:"upload_id,omitempty"`
 	PartSize   int64         `json:"part_size,omitempty"`
-	Bytes      int64         `json:"bytes"` // bytes at the destination when last written
+	Bytes      int64         `json:"bytes"`               // bytes at the destination when last written
+	DestETag   string        `json:"dest_etag,omitempty"` // ETag of the finished destination object
 	Attempts   int           `json:"attempts"`
 	Error      string        `json:"error,omitempty"`
 	WorkerID   string        `json:"worker_id,omitempty"`

@@ -23,6 +23,8 @@
 //     worker that extends visibility or hands a message back would reach the
 //     DLQ early. The launcher patches that one statement in memory and
 //     refuses to start if it is not found.
+//   - ReceiveMessage understands only the older AttributeNames field, not
+//     MessageSystemAttributeNames: ask for ApproximateReceiveCount with both.
 //   - Credentials and signatures are not checked.
 
 package emulator

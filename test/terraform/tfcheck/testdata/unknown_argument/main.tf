@@ -1,0 +1,4 @@
+resource "aws_sqs_queue" "this" {
+  name                      = "q"
+  visibility_timeout_second = 60
+}

@@ -72,9 +72,6 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Region != "" {
 		opts = append(opts, config.WithRegion(cfg.Region))
 	}
-	if cfg.HTTPClient != nil {
-		opts = append(opts, config.WithHTTPClient(cfg.HTTPClient))
-	}
 	switch {
 	case cfg.Anonymous:
 		opts = append(opts, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
@@ -97,6 +94,12 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("s3side: load AWS configuration for %s: %w", cfg.credentialKind(), err)
+	}
+	if cfg.HTTPClient != nil {
+		// Set after loading: the SDK applies AWS_CA_BUNDLE only to its own
+		// client type and refuses any other; a given client brings its own
+		// trust (netx honours the bundle itself).
+		awsCfg.HTTPClient = cfg.HTTPClient
 	}
 	if cfg.RoleARN != "" {
 		stsCfg := awsCfg.Copy()
@@ -273,6 +276,8 @@ type Bucket struct {
 	// uploadAlgo remembers the checksum algorithm of uploads this process
 	// created or listed (uploadID -> algorithm).
 	uploadAlgo sync.Map
+	// uploadsPageSize overrides ListMultipartUploads' page size (tests).
+	uploadsPageSize int32
 }
 
 // Name is the bucket name.

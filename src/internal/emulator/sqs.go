@@ -18,11 +18,13 @@
 //     long polling, MaxNumberOfMessages up to 10, SendMessageBatch /
 //     DeleteMessageBatch / ChangeMessageVisibilityBatch with per-entry
 //     Successful/Failed lists, GetQueueAttributes Approximate* counters work.
-//   - BUG fixed at load time (see sqsServerScript): 2.0.2 increments
-//     ApproximateReceiveCount on every ChangeMessageVisibility too, so a
-//     worker that extends visibility or hands a message back would reach the
-//     DLQ early. The launcher patches that one statement in memory and
-//     refuses to start if it is not found.
+//   - Two bugs fixed at load time (see sqsServerScript): 2.0.2 increments
+//     ApproximateReceiveCount on every ChangeMessageVisibility too (a worker
+//     that extends visibility or hands a message back would reach the DLQ
+//     early), and its ApproximateNumberOfMessages includes in-flight
+//     messages. The launcher patches both statements in memory and refuses
+//     to start if they are not found. (Its StartMessageMoveTask relied on
+//     the second bug to count what to move; s3migrate does not use it.)
 //   - ReceiveMessage understands only the older AttributeNames field, not
 //     MessageSystemAttributeNames: ask for ApproximateReceiveCount with both.
 //   - Credentials and signatures are not checked.
@@ -46,19 +48,29 @@ import (
 const EmulatorAccountID = "123456789012"
 
 const sqsServerScript = `
-// local-aws-sqs 2.0.2 counts a ChangeMessageVisibility as a receive
-// (ApproximateReceiveCount+1), so visibility heartbeats would push messages
-// into the DLQ; real SQS counts only receives. Load it with that one line fixed,
-// and refuse to start if the line is not there (a new version: re-check).
+// local-aws-sqs 2.0.2 differs from SQS in two ways that matter to a worker;
+// load it with those statements fixed, and refuse to start if they are not
+// found (a new version: re-check src/internal/emulator/sqs.go).
+//  1. ChangeMessageVisibility counted as a receive (ApproximateReceiveCount+1),
+//     so heartbeats pushed messages into the DLQ; SQS counts only receives.
+//  2. ApproximateNumberOfMessages counted in-flight messages too; SQS counts
+//     only visible ones.
 const fs = require("fs"), path = require("path"), Module = require("module");
 const file = require.resolve(process.env.SQS_MODULE);
-const bug = "let n=Number(t.record.attributes.ApproximateReceiveCount)+1;";
+const patches = [
+  ["let n=Number(t.record.attributes.ApproximateReceiveCount)+1;",
+   "let n=Number(t.record.attributes.ApproximateReceiveCount)+(i?0:1);"],
+  ["ApproximateNumberOfMessages:String(S(this,E).filter(o=>!o.delayed).length)",
+   "ApproximateNumberOfMessages:String(S(this,E).filter(o=>!o.delayed&&o.visible).length)"],
+];
 let src = fs.readFileSync(file, "utf8");
-if (!src.includes(bug)) {
-  console.error("local-aws-sqs: the receive-count line to fix was not found in " + file + "; re-check src/internal/emulator/sqs.go against this version");
-  process.exit(3);
+for (const [bug, fix] of patches) {
+  if (!src.includes(bug)) {
+    console.error("local-aws-sqs: statement to fix not found in " + file + ": " + bug + "; re-check src/internal/emulator/sqs.go against this version");
+    process.exit(3);
+  }
+  src = src.replace(bug, fix);
 }
-src = src.replace(bug, "let n=Number(t.record.attributes.ApproximateReceiveCount)+(i?0:1);");
 const m = new Module(file, module);
 m.filename = file;
 m.paths = Module._nodeModulePaths(path.dirname(file));

@@ -2,6 +2,11 @@ data "aws_partition" "current" {}
 data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
 
+# Service principals differ between partitions (aws, aws-cn).
+data "aws_service_principal" "ec2" {
+  service_name = "ec2"
+}
+
 locals {
   partition = data.aws_partition.current.partition
   region    = data.aws_region.current.region
@@ -55,7 +60,7 @@ data "aws_iam_policy_document" "assume" {
     actions = ["sts:AssumeRole"]
     principals {
       type        = "Service"
-      identifiers = ["ec2.amazonaws.com"]
+      identifiers = [data.aws_service_principal.ec2.name]
     }
   }
 }

@@ -1,5 +1,14 @@
 data "aws_partition" "current" {}
 
+# Service principals differ between partitions (aws, aws-cn).
+data "aws_service_principal" "lambda" {
+  service_name = "lambda"
+}
+
+data "aws_service_principal" "events" {
+  service_name = "events"
+}
+
 locals {
   partition   = data.aws_partition.current.partition
   role_lists  = var.job_type == "PUT" || var.role_covers_both_sides ? distinct([for p in var.pairs : p.source_bucket]) : []
@@ -34,7 +43,7 @@ data "aws_iam_policy_document" "assume" {
     actions = ["sts:AssumeRole"]
     principals {
       type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
+      identifiers = [data.aws_service_principal.lambda.name]
     }
   }
 }
@@ -133,6 +142,6 @@ resource "aws_lambda_permission" "events" {
   statement_id  = "AllowEventBridgeSchedule"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.jobsender.function_name
-  principal     = "events.amazonaws.com"
+  principal     = data.aws_service_principal.events.name
   source_arn    = aws_cloudwatch_event_rule.schedule.arn
 }

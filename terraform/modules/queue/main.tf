@@ -1,5 +1,10 @@
 data "aws_caller_identity" "current" {}
 
+# Service principals differ between partitions (aws, aws-cn).
+data "aws_service_principal" "s3" {
+  service_name = "s3"
+}
+
 locals {
   visibility_timeout = coalesce(var.visibility_timeout_seconds, 6 * var.function_timeout_seconds)
   source_account     = coalesce(var.source_account_id, data.aws_caller_identity.current.account_id)
@@ -55,7 +60,7 @@ data "aws_iam_policy_document" "work" {
       resources = [aws_sqs_queue.work.arn]
       principals {
         type        = "Service"
-        identifiers = ["s3.amazonaws.com"]
+        identifiers = [data.aws_service_principal.s3.name]
       }
       condition {
         test     = "ArnLike"

@@ -1,6 +1,11 @@
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
+# Service principals differ between partitions (aws, aws-cn).
+data "aws_service_principal" "lambda" {
+  service_name = "lambda"
+}
+
 locals {
   partition   = data.aws_partition.current.partition
   region      = data.aws_region.current.region
@@ -37,7 +42,7 @@ data "aws_iam_policy_document" "assume" {
     actions = ["sts:AssumeRole"]
     principals {
       type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
+      identifiers = [data.aws_service_principal.lambda.name]
     }
   }
 }

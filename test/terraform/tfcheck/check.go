@@ -628,7 +628,13 @@ func (r *run) checkTraversal(m *module, tr hcl.Traversal, iterators []string) {
 			r.add(rng, "reference to undeclared module %q", n)
 			return
 		}
-		out, ok := attr(2)
+		next := 2
+		if next < len(tr) {
+			if _, isIndex := tr[next].(hcl.TraverseIndex); isIndex {
+				next++ // module.name[key].output (count / for_each)
+			}
+		}
+		out, ok := attr(next)
 		if !ok {
 			return
 		}

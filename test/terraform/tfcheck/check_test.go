@@ -54,6 +54,7 @@ func TestCheckerVerdicts(t *testing.T) {
 			`main.tf:1: module "queue": missing required input "name" of ../child`,
 			`main.tf:4: module "queue": ../child has no variable "colour"`,
 			`main.tf:9: module "queue" has no output "url"`,
+			`main.tf:20: module "counted" has no output "nope"`,
 		}},
 		{"bad_references", []string{
 			`main.tf:2: reference to undeclared variable "nope"`,

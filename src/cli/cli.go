@@ -89,12 +89,28 @@ func parseFlags(fs *flag.FlagSet, env Env, args []string, synopsis string) (bool
 		fmt.Fprintf(env.Stderr, "Usage: s3migrate %s\n\nFlags:\n", synopsis)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return false, ExitOK
+	// Flags may come before, between or after the arguments, as in
+	// `s3migrate copy s3://a/ s3://b/ --dst-region cn-northwest-1`.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return false, ExitOK
+			}
+			return false, ExitUsage
 		}
-		return false, ExitUsage
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			positional = append(positional, rest...) // after "--" everything is an argument
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
+	_ = fs.Parse(append([]string{"--"}, positional...))
 	return true, 0
 }
 

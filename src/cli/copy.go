@@ -62,8 +62,19 @@ func (f *copyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.workerID, "worker-id", "", "name written into the state records (default: host name)")
 }
 
+func (f *copyFlags) options() transfer.Options {
+	return transfer.Options{
+		PartSize: f.partSize, MultipartThreshold: f.threshold, PartsInFlight: f.partsInFlight,
+		Put:                   transfer.PutOptions{StorageClass: f.storageClass, SSE: f.sse, SSEKMSKeyID: f.sseKMSKeyID, ACL: f.acl},
+		DisableServerSideCopy: f.noServerCopy, WorkerID: f.workerID,
+	}
+}
+
 func (f *copyFlags) validate() error {
 	var errs []error
+	if err := f.options().Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if f.partsInFlight < 1 {
 		errs = append(errs, fmt.Errorf("--parts-in-flight %d: must be at least 1", f.partsInFlight))
 	}
@@ -158,12 +169,7 @@ func runCopy(ctx context.Context, env Env, args []string) int {
 	}
 	rep := progress.New(out, mode == "bar", time.Second)
 
-	opts := transfer.Options{
-		PartSize: f.partSize, MultipartThreshold: f.threshold, PartsInFlight: f.partsInFlight,
-		Put:                   transfer.PutOptions{StorageClass: f.storageClass, SSE: f.sse, SSEKMSKeyID: f.sseKMSKeyID, ACL: f.acl},
-		DisableServerSideCopy: f.noServerCopy, WorkerID: f.workerID,
-	}
-	eng, err := transfer.New(srcBucket, dstBucket, store, opts, rep, log)
+	eng, err := transfer.New(srcBucket, dstBucket, store, f.options(), rep, log)
 	if err != nil {
 		return usageError(env, "%v", err)
 	}

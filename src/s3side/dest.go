@@ -299,7 +299,10 @@ func (d *Destination) ListAllUploads(ctx context.Context, prefix string) ([]tran
 // alone, which on that server is what it would have listed anyway.
 func (b *Bucket) listUploads(ctx context.Context, prefix string, fn func(transfer.Upload)) error {
 	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(b.name), Prefix: aws.String(prefix), RequestPayer: b.payer()}
-	for page := 0; ; page++ {
+	if b.uploadsPageSize > 0 {
+		in.MaxUploads = aws.Int32(b.uploadsPageSize)
+	}
+	for {
 		out, err := b.s3.ListMultipartUploads(ctx, in)
 		if err != nil && in.UploadIdMarker != nil {
 			if code := errorCode(err); code == "InvalidArgument" {

@@ -50,9 +50,10 @@ func (b *Bucket) Stat(ctx context.Context, key string) (transfer.SourceObject, e
 	return so, nil
 }
 
-// head is HeadObject with ChecksumMode on. A bare 404 before any request
-// of this Bucket succeeded is double-checked with a one-byte GET, whose
-// error body tells a missing key from an unknown access key.
+// head is HeadObject with ChecksumMode on. A HEAD error has no body, so a
+// bare 403/404 before any request of this Bucket succeeded is asked again
+// with a one-byte GET, whose error code tells a missing key from rejected
+// credentials (versitygw even answers an unknown access key with 404).
 func (b *Bucket) head(ctx context.Context, key string) (*s3.HeadObjectOutput, error) {
 	h, err := b.s3.HeadObject(ctx, &s3.HeadObjectInput{
 		Bucket:       aws.String(b.name),
@@ -65,7 +66,7 @@ func (b *Bucket) head(ctx context.Context, key string) (*s3.HeadObjectOutput, er
 		return h, nil
 	}
 	werr := b.wrap("HeadObject", key, err)
-	if !errors.Is(werr, transfer.ErrNotFound) || b.credsOK.Load() {
+	if b.credsOK.Load() || !(errors.Is(werr, transfer.ErrNotFound) || errors.Is(werr, transfer.ErrAccessDenied)) {
 		return nil, werr
 	}
 	g, gerr := b.s3.GetObject(ctx, &s3.GetObjectInput{

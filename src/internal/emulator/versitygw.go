@@ -80,7 +80,7 @@ type S3Server struct {
 	Endpoint  string // http://127.0.0.1:PORT
 	AccessKey string
 	SecretKey string
-	Region    string // us-east-1
+	Region    string // us-east-1 unless WithRegion
 	Root      string // the posix root directory (buckets are its sub-directories)
 	Versioned bool   // started with a versioning directory
 	Process   *Process
@@ -90,6 +90,7 @@ type S3Server struct {
 type S3Option func(*s3Settings)
 
 type s3Settings struct {
+	region     string
 	versioning bool
 	keepAlive  bool
 	extra      []string
@@ -99,11 +100,16 @@ type s3Settings struct {
 // can have versioning enabled (PutBucketVersioning) and objects get version ids.
 func WithVersioning() S3Option { return func(s *s3Settings) { s.versioning = true } }
 
+// WithRegion makes the server report region r (x-amz-bucket-region) and
+// expect it in signatures; the default is us-east-1.
+func WithRegion(r string) S3Option { return func(s *s3Settings) { s.region = r } }
+
 // WithoutKeepAlive closes the connection after each request (versitygw's
 // own default); StartS3 otherwise enables keep-alive, as real S3 has it.
 func WithoutKeepAlive() S3Option { return func(s *s3Settings) { s.keepAlive = false } }
 
-// WithGatewayArgs adds global versitygw flags (before the "posix" command).
+// WithGatewayArgs adds global versitygw flags (before the "posix" command),
+// e.g. "--max-requests", "1" to have it answer 503 SlowDown.
 func WithGatewayArgs(args ...string) S3Option {
 	return func(s *s3Settings) { s.extra = append(s.extra, args...) }
 }
@@ -112,7 +118,7 @@ func WithGatewayArgs(args ...string) S3Option {
 // loopback port and a temporary posix root, and stops it when the test ends.
 func StartS3(t testing.TB, opts ...S3Option) *S3Server {
 	t.Helper()
-	set := s3Settings{keepAlive: true}
+	set := s3Settings{keepAlive: true, region: "us-east-1"}
 	for _, o := range opts {
 		o(&set)
 	}
@@ -125,7 +131,7 @@ func StartS3(t testing.TB, opts ...S3Option) *S3Server {
 	srv := &S3Server{
 		AccessKey: "AK" + strings.ToUpper(randomHex(t, 9)),
 		SecretKey: randomHex(t, 20),
-		Region:    "us-east-1",
+		Region:    set.region,
 		Root:      root,
 		Versioned: set.versioning,
 	}

@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/s3migrate/s3migrate/src/internal/emulator"
+	"github.com/s3migrate/s3migrate/src/emulator"
 	"github.com/s3migrate/s3migrate/src/transfer"
 )
 

@@ -50,7 +50,7 @@ const EmulatorAccountID = "123456789012"
 const sqsServerScript = `
 // local-aws-sqs 2.0.2 differs from SQS in two ways that matter to a worker;
 // load it with those statements fixed, and refuse to start if they are not
-// found (a new version: re-check src/internal/emulator/sqs.go).
+// found (a new version: re-check src/emulator/sqs.go).
 //  1. ChangeMessageVisibility counted as a receive (ApproximateReceiveCount+1),
 //     so heartbeats pushed messages into the DLQ; SQS counts only receives.
 //  2. ApproximateNumberOfMessages counted in-flight messages too; SQS counts
@@ -66,7 +66,7 @@ const patches = [
 let src = fs.readFileSync(file, "utf8");
 for (const [bug, fix] of patches) {
   if (!src.includes(bug)) {
-    console.error("local-aws-sqs: statement to fix not found in " + file + ": " + bug + "; re-check src/internal/emulator/sqs.go against this version");
+    console.error("local-aws-sqs: statement to fix not found in " + file + ": " + bug + "; re-check src/emulator/sqs.go against this version");
     process.exit(3);
   }
   src = src.replace(bug, fix);

@@ -1,4 +1,3 @@
-data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
 # Service principals differ between partitions (aws, aws-cn).
@@ -7,7 +6,6 @@ data "aws_service_principal" "lambda" {
 }
 
 locals {
-  partition   = data.aws_partition.current.partition
   region      = data.aws_region.current.region
   log_group   = "/aws/lambda/${var.name}"
   in_vpc      = length(var.vpc_subnet_ids) > 0

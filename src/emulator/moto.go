@@ -15,7 +15,6 @@ package emulator
 
 import (
 	"context"
-	"fmt"
 	"os/exec"
 	"strconv"
 	"testing"
@@ -56,9 +55,9 @@ func StartMoto(t testing.TB) *AWSService {
 	if err != nil {
 		t.Fatalf("emulator: moto_server is not on PATH (pip install 'moto[server]==5.2.1'): %v", err)
 	}
-	port := FreePort(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	p := StartProcess(t, "moto_server", addr, nil, bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	p, addr := startOnFreePort(t, "moto_server", "Running on http://127.0.0.1:", func(port int) (env, argv []string) {
+		return nil, []string{bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port)}
+	})
 	return &AWSService{Endpoint: "http://" + addr, Region: DummyRegion, Process: p}
 }
 

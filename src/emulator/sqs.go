@@ -96,14 +96,14 @@ type SQS struct {
 func StartSQS(t testing.TB) *SQS {
 	t.Helper()
 	mod := NodeModule(t, "local-aws-sqs")
-	port := FreePort(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	p := StartProcess(t, "local-aws-sqs", addr, []string{
-		"SQS_MODULE=" + mod,
-		"SQS_PORT=" + strconv.Itoa(port),
-		"SQS_REGION=" + DummyRegion,
-		"SQS_ACCOUNT=" + EmulatorAccountID,
-	}, "node", "-e", sqsServerScript)
+	p, addr := startOnFreePort(t, "local-aws-sqs", "local-aws-sqs listening on", func(port int) (env, argv []string) {
+		return []string{
+			"SQS_MODULE=" + mod,
+			"SQS_PORT=" + strconv.Itoa(port),
+			"SQS_REGION=" + DummyRegion,
+			"SQS_ACCOUNT=" + EmulatorAccountID,
+		}, []string{"node", "-e", sqsServerScript}
+	})
 	return &SQS{AWSService{Endpoint: "http://" + addr, Region: DummyRegion, Process: p}}
 }
 

@@ -11,8 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/s3migrate/s3migrate/src/internal/callcount"
 	"github.com/s3migrate/s3migrate/src/emulator"
+	"github.com/s3migrate/s3migrate/src/internal/callcount"
 	"github.com/s3migrate/s3migrate/src/queue"
 )
 

@@ -13,8 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/s3migrate/s3migrate/src/internal/callcount"
 	"github.com/s3migrate/s3migrate/src/emulator"
+	"github.com/s3migrate/s3migrate/src/internal/callcount"
 	"github.com/s3migrate/s3migrate/src/statestore/dynamostore"
 	"github.com/s3migrate/s3migrate/src/transfer"
 )

@@ -88,6 +88,33 @@ func (m *meter) Hold(n int64) {
 	m.mu.Unlock()
 }
 
+// cut closes every open connection, as if the network path died with the
+// tool, releases the hold and waits until every connection has ended, so
+// PutBytes counts exactly the bytes the destination received.
+func (m *meter) cut(t *testing.T) {
+	t.Helper()
+	m.mu.Lock()
+	for c := range m.conns {
+		c.Close()
+	}
+	m.holdAt = 0
+	m.cond.Broadcast()
+	m.mu.Unlock()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		m.mu.Lock()
+		open := len(m.conns)
+		m.mu.Unlock()
+		if open == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("meter: %d connections still open 30s after cut", open)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
 // Requests returns the requests seen so far.
 func (m *meter) Requests() []meteredRequest {
 	m.mu.Lock()

@@ -254,3 +254,23 @@ func (s side) tags(t *testing.T, key string) map[string]string {
 	}
 	return m
 }
+
+// partBytes sums the sizes of the upload's parts that have the full part
+// size or are the object's last part (what a resume can keep).
+func (s side) partBytes(t *testing.T, key, uploadID string, partSize int64) int64 {
+	t.Helper()
+	var n int64
+	p := s3.NewListPartsPaginator(s.c, &s3.ListPartsInput{Bucket: aws.String(s.bucket), Key: aws.String(key), UploadId: aws.String(uploadID)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(testCtx(t))
+		if err != nil {
+			t.Fatalf("list parts of %q upload %s: %v", key, uploadID, err)
+		}
+		for _, part := range page.Parts {
+			if sz := aws.ToInt64(part.Size); sz == partSize {
+				n += sz
+			}
+		}
+	}
+	return n
+}

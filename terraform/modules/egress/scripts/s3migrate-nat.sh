@@ -21,6 +21,7 @@ set -euo pipefail
 ETC_DIR=${S3MIGRATE_NAT_ETC:-/etc}
 PROC_DIR=${S3MIGRATE_NAT_PROC:-/proc}
 CC=${S3MIGRATE_NAT_CC:-bbr}
+STATE_DIR=$ETC_DIR/s3migrate-nat
 RULE_COMMENT=s3migrate-nat
 CONSOLE=${S3MIGRATE_NAT_CONSOLE:-0}
 
@@ -57,14 +58,31 @@ enable_bbr() {
     avail=$(get_sysctl net.ipv4.tcp_available_congestion_control)
     grep -qw -- "$CC" <<<"$avail" || fail "the kernel does not offer $CC congestion control (available: ${avail:-none}) and tcp_$CC could not be loaded"
   fi
-  mkdir -p "$ETC_DIR/modules-load.d" "$ETC_DIR/sysctl.d"
+  mkdir -p "$ETC_DIR/modules-load.d" "$ETC_DIR/sysctl.d" "$STATE_DIR"
   printf 'tcp_%s\n' "$CC" >"$ETC_DIR/modules-load.d/s3migrate-$CC.conf"
-  printf 'net.core.default_qdisc = fq\nnet.ipv4.tcp_congestion_control = %s\n' "$CC" >"$ETC_DIR/sysctl.d/90-s3migrate-$CC.conf"
   set_sysctl net.ipv4.tcp_congestion_control "$CC"
   local ifc
-  for ifc in "$@"; do
-    tc qdisc replace dev "$ifc" root fq || fail "cannot set the fq qdisc on $ifc"
-  done
+  rm -f "$STATE_DIR/fq-unavailable"
+  for ifc in "$@"; do set_fq "$ifc"; done
+  {
+    [ -e "$STATE_DIR/fq-unavailable" ] || printf 'net.core.default_qdisc = fq\n'
+    printf 'net.ipv4.tcp_congestion_control = %s\n' "$CC"
+  } >"$ETC_DIR/sysctl.d/90-s3migrate-$CC.conf"
+}
+
+# set_fq IFACE: the fq qdisc paces BBR's sending. A kernel without sch_fq
+# (BBR then paces inside TCP, Linux >= 4.13) is reported, not fatal.
+set_fq() {
+  local err
+  tc qdisc replace dev "$1" root fq 2>/dev/null && return 0
+  if command -v modprobe >/dev/null 2>&1; then modprobe sch_fq 2>/dev/null || true; fi
+  err=$(tc qdisc replace dev "$1" root fq 2>&1) && return 0
+  if grep -q 'qdisc kind is unknown' <<<"$err"; then
+    log "WARNING: this kernel has no fq qdisc (sch_fq): $CC paces inside TCP instead"
+    : >"$STATE_DIR/fq-unavailable"
+    return 0
+  fi
+  fail "cannot set the fq qdisc on $1: $err"
 }
 
 # enable_forwarding OUT_IF: IPv4 forwarding on, persistently; no ICMP
@@ -110,7 +128,10 @@ check_core() {
   cc=$(get_sysctl net.ipv4.tcp_congestion_control)
   [ "$cc" = "$CC" ] || problems+=("congestion control is ${cc:-unknown}, not $CC")
   grep -qw -- "$CC" <<<"$(get_sysctl net.ipv4.tcp_available_congestion_control)" || problems+=("$CC is not available")
-  tc qdisc show dev "$out" 2>/dev/null | grep -q '^qdisc fq ' || problems+=("the qdisc of $out is not fq")
+  local qdisc="fq"
+  if ! tc qdisc show dev "$out" 2>/dev/null | grep -q '^qdisc fq '; then
+    if [ -e "$STATE_DIR/fq-unavailable" ]; then qdisc="none (the kernel has no fq)"; else problems+=("the qdisc of $out is not fq"); fi
+  fi
   grep -qx "tcp_$CC" "$ETC_DIR/modules-load.d/s3migrate-$CC.conf" 2>/dev/null || problems+=("tcp_$CC is not loaded at boot")
   grep -q "tcp_congestion_control = $CC" "$ETC_DIR/sysctl.d/90-s3migrate-$CC.conf" 2>/dev/null || problems+=("$CC is not persistent in sysctl.d")
   grep -q 'ip_forward = 1' "$ETC_DIR/sysctl.d/90-s3migrate-forward.conf" 2>/dev/null || problems+=("forwarding is not persistent in sysctl.d")
@@ -118,7 +139,7 @@ check_core() {
     local IFS=';'
     fail "NAT is not in place: ${problems[*]}"
   fi
-  log "checked: forwarding on, MASQUERADE of $* out of $out, congestion control $cc, qdisc fq on $out"
+  log "checked: forwarding on, MASQUERADE of $* out of $out, congestion control $cc, qdisc $qdisc on $out"
 }
 
 # check_egress_route OUT_IF: the default route leaves through OUT_IF (a
@@ -273,9 +294,11 @@ boot() {
   local ifc
   ifc=$(nat_interface)
   route_via "$ifc"
-  sysctl -q -w net.core.default_qdisc=fq || fail "cannot set the default qdisc to fq"
   # shellcheck disable=SC2086 # NAT_SOURCE_CIDRS is a space-separated list
   core "$ifc" $NAT_SOURCE_CIDRS
+  if [ ! -e "$STATE_DIR/fq-unavailable" ]; then
+    sysctl -q -w net.core.default_qdisc=fq || fail "cannot set the default qdisc to fq"
+  fi
   check_egress_route "$ifc"
   install_proxy
   signal_asg CONTINUE

@@ -437,16 +437,18 @@ func TestNATScriptInNetworkNamespaces(t *testing.T) {
 	})
 }
 
-// testProxyInNamespace runs the egress proxy exactly as the script's
+// testProxyInNamespace runs `s3migrate egress-proxy` exactly as the script's
 // systemd unit does, in the nat namespace, and sends HTTPS through it from
 // the private namespace: TLS end to end, the far side sees the NAT's
 // address, and the proxy's upstream socket runs cc (logged by the proxy and
 // seen by ss on the live connection).
 func testProxyInNamespace(t *testing.T, tp topology, far *farSide, env []string, cc string) {
+	// The real CLI, as the NAT instance downloads it.
 	bin := filepath.Join(t.TempDir(), "s3migrate")
-	build := exec.Command("go", "build", "-o", bin, "./proxycmd")
+	build := exec.Command("go", "build", "-o", bin, "./src/cmd/s3migrate")
+	build.Dir = filepath.Join(moduleDir(t), "..", "..", "..")
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the proxy: %v\n%s", err, out)
+		t.Fatalf("build s3migrate: %v\n%s", err, out)
 	}
 	listen := natInIP + ":3128"
 	out, err := script(t, tp.nat, env, "proxy-command", bin, listen, remoteIP+",*.far.test", "8443")

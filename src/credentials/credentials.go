@@ -84,7 +84,7 @@ func parseKeysJSON(value string) (Keys, error) {
 	if err := json.Unmarshal([]byte(value), &j); err != nil {
 		return Keys{}, errors.New(`the value is not JSON {"access_key_id": "...", "secret_access_key": "..."}`)
 	}
-	k := Keys{AccessKeyID: j.AccessKeyID, SecretAccessKey: j.SecretAccessKey, SessionToken: j.SessionToken}
+	k := Keys(j)
 	if err := k.valid(); err != nil {
 		return Keys{}, fmt.Errorf(`the JSON lacks access_key_id or secret_access_key: %w`, err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 )
 
 // Client is one configured side. It hands out Buckets and keeps one SDK
@@ -106,7 +107,12 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		if stsCfg.Region == "" {
 			stsCfg.Region = "us-east-1"
 		}
-		provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(stsCfg), cfg.RoleARN, func(o *stscreds.AssumeRoleOptions) {
+		stsClient := sts.NewFromConfig(stsCfg, func(o *sts.Options) {
+			if cfg.STSEndpoint != "" {
+				o.BaseEndpoint = aws.String(cfg.STSEndpoint)
+			}
+		})
+		provider := stscreds.NewAssumeRoleProvider(stsClient, cfg.RoleARN, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = cfg.RoleSessionName
 			if o.RoleSessionName == "" {
 				o.RoleSessionName = "s3migrate"
@@ -203,6 +209,10 @@ func (c *Client) detectRegion(ctx context.Context, bucket string) (string, error
 		c.log.Debug("s3side: bucket region detected", "bucket", bucket, "region", r, "how", "GetBucketLocation")
 		return r, nil
 	}
+	if r := expectedRegion(err); r != "" {
+		c.log.Debug("s3side: bucket region detected", "bucket", bucket, "region", r, "how", "AuthorizationHeaderMalformed")
+		return r, nil
+	}
 	if headErr == nil && c.endpoint.Provider == "custom" {
 		c.log.Debug("s3side: endpoint does not report bucket regions; signing with us-east-1", "bucket", bucket, "endpoint", c.endpoint.URL)
 		return "us-east-1", nil
@@ -211,22 +221,6 @@ func (c *Client) detectRegion(ctx context.Context, bucket string) (string, error
 		headErr = err
 	}
 	return "", fmt.Errorf("s3side: cannot detect the region of bucket %q (set the region for this side): %w", bucket, mapErr(headErr))
-}
-
-// identity says who signs requests, without secrets: two Buckets with the
-// same identity, endpoint and region can copy server-side.
-func (c *Client) identity() string {
-	id := c.cfg.credentialKind()
-	if c.cfg.AccessKeyIDEnv != "" {
-		id = "static:" + redactKeyID(os.Getenv(c.cfg.AccessKeyIDEnv))
-		if c.cfg.RoleARN != "" {
-			id += "+role:" + c.cfg.RoleARN
-		}
-	}
-	if c.cfg.ExternalID != "" {
-		id += "+external-id"
-	}
-	return id
 }
 
 // sameSigner reports whether two clients sign with the same credentials.
@@ -295,4 +289,24 @@ func (b *Bucket) keyRef(key string) string {
 		return fmt.Sprintf("s3://%s/%s...(%d bytes)", b.name, strings.ToValidUTF8(key[:200], "?"), len(key))
 	}
 	return "s3://" + b.name + "/" + key
+}
+
+// expectedRegion reads the region out of S3's answer to a request signed
+// for the wrong one: AuthorizationHeaderMalformed "... the region
+// 'us-east-1' is wrong; expecting 'eu-west-3'".
+func expectedRegion(err error) string {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "AuthorizationHeaderMalformed" {
+		return ""
+	}
+	msg := ae.ErrorMessage()
+	i := strings.LastIndex(msg, "expecting ")
+	if i < 0 {
+		return ""
+	}
+	r := strings.Trim(msg[i+len("expecting "):], `'". `)
+	if checkRegion(r) != nil {
+		return ""
+	}
+	return r
 }

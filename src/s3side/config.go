@@ -50,6 +50,9 @@ type Config struct {
 	RoleARN         string
 	ExternalID      string
 	RoleSessionName string // default "s3migrate"
+	// STSEndpoint overrides the STS endpoint used to assume the role (a VPC
+	// endpoint, a test server). Empty: the SDK's for the region.
+	STSEndpoint string
 
 	// HTTPClient sends every request (netx supplies a tuned transport,
 	// proxy and congestion control). Nil: the SDK's default client.
@@ -204,8 +207,13 @@ func (c Config) Validate() error {
 		if !strings.HasPrefix(c.RoleARN, "arn:") || !strings.Contains(c.RoleARN, ":role/") {
 			return fmt.Errorf("role ARN %q is not a role ARN (arn:<partition>:iam::<account>:role/<name>)", c.RoleARN)
 		}
-	} else if c.ExternalID != "" || c.RoleSessionName != "" {
-		return errors.New("an external id or role session name needs a role ARN to assume")
+	} else if c.ExternalID != "" || c.RoleSessionName != "" || c.STSEndpoint != "" {
+		return errors.New("an external id, role session name or STS endpoint needs a role ARN to assume")
+	}
+	if c.STSEndpoint != "" {
+		if ep, err := ParseEndpoint(c.STSEndpoint); err != nil || ep.Provider != "custom" {
+			return fmt.Errorf("STS endpoint %q must be an http(s) URL", c.STSEndpoint)
+		}
 	}
 	if c.MaxAttempts < 0 {
 		return fmt.Errorf("max attempts %d must not be negative (0 = default %d)", c.MaxAttempts, DefaultMaxAttempts)

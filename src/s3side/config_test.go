@@ -156,7 +156,7 @@ func TestConfigNeverPrintsSecrets(t *testing.T) {
 	slog.New(slog.NewTextHandler(&logBuf, nil)).Info("side", "cfg", cfg)
 	outputs := map[string]string{
 		"String": cfg.String(), "%v": fmt.Sprintf("%v", cfg), "%+v": fmt.Sprintf("%+v", cfg),
-		"%#v": fmt.Sprintf("%#v", cfg), "%s": fmt.Sprintf("%s", cfg), "slog": logBuf.String(),
+		"%#v": fmt.Sprintf("%#v", cfg), "slog": logBuf.String(),
 	}
 	for how, out := range outputs {
 		if strings.Contains(out, secret) || strings.Contains(out, token) || strings.Contains(out, "AKIAIOSFODNN7EXAMPLE") {

@@ -17,6 +17,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/s3migrate/s3migrate/src/transfer"
 )
@@ -485,6 +486,13 @@ func (d *Destination) copyErr(op, dstKey string, err error) error {
 	switch errorCode(err) {
 	case "NoSuchKey", "NoSuchVersion":
 		return d.b.changed(op, dstKey, "pinned source version no longer exists: %w", werr)
+	case "InvalidArgument":
+		// The copy range is checked against the current source object
+		// before If-Match (versitygw, S3): the object shrank.
+		var ae smithy.APIError
+		if errors.As(err, &ae) && strings.Contains(strings.ToLower(ae.ErrorMessage()), "range") {
+			return d.b.changed(op, dstKey, "source no longer has the pinned size: %w", werr)
+		}
 	}
 	return werr
 }
@@ -625,6 +633,5 @@ func completeChecksum(out *s3.CompleteMultipartUploadOutput, alg string) string 
 
 // errorCode is the S3 error code of err, or "".
 func errorCode(err error) string {
-	_, code, _, _ := classify(err)
-	return code
+	return classify(err).code
 }

@@ -61,40 +61,54 @@ var credentialCodes = map[string]bool{
 	"AuthorizationHeaderMalformed": true,
 }
 
-// classify returns the engine sentinel for an SDK error, and a hint.
-func classify(err error) (kind error, code string, status int, hint string) {
+// class is what an SDK error means to the engine.
+type class struct {
+	kind   error // transfer sentinel, or nil for "transient"
+	code   string
+	status int
+	hint   string
+}
+
+// classify finds the engine sentinel for an SDK error, and a hint.
+func classify(err error) class {
+	var c class
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		code = ae.ErrorCode()
+		c.code = ae.ErrorCode()
 	}
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) {
-		status = re.HTTPStatusCode()
+		c.status = re.HTTPStatusCode()
 	}
-	switch {
+	const denied = "the credentials of this side lack permission for this call"
+	switch code := c.code; {
 	case credentialCodes[code]:
-		return errors.Join(transfer.ErrAccessDenied, ErrCredentialsRejected), code, status,
-			"the endpoint rejected this side's credentials: check the access key, secret, profile or role"
+		c.kind = errors.Join(transfer.ErrAccessDenied, ErrCredentialsRejected)
+		c.hint = "the endpoint rejected this side's credentials: check the access key, secret, profile or role"
 	case code == "NoSuchKey" || code == "NoSuchBucket" || code == "NoSuchVersion" || code == "NotFound":
-		return transfer.ErrNotFound, code, status, ""
+		c.kind = transfer.ErrNotFound
 	case code == "AccessDenied" || code == "AllAccessDisabled" || code == "AccountProblem" || code == "Forbidden":
-		return transfer.ErrAccessDenied, code, status, "the credentials of this side lack permission for this call"
+		c.kind, c.hint = transfer.ErrAccessDenied, denied
 	case code == "NoSuchUpload":
-		return transfer.ErrNoSuchUpload, code, status, ""
+		c.kind = transfer.ErrNoSuchUpload
 	case code == "BadDigest" || code == "InvalidDigest" || code == "XAmzContentChecksumMismatch" || code == "XAmzContentSHA256Mismatch":
-		return transfer.ErrIntegrity, code, status, "the body received differs from the checksum sent"
+		c.kind, c.hint = transfer.ErrIntegrity, "the body received differs from the checksum sent"
 	case code == "PreconditionFailed":
-		return transfer.ErrSourceChanged, code, status, ""
+		c.kind = transfer.ErrSourceChanged
+	case code == "InvalidRange":
+		// Only ranges inside the pinned size are asked for: the object shrank.
+		c.kind = transfer.ErrSourceChanged
+	default:
+		switch c.status {
+		case 404:
+			c.kind = transfer.ErrNotFound
+		case 403:
+			c.kind, c.hint = transfer.ErrAccessDenied, denied
+		case 412, 416:
+			c.kind = transfer.ErrSourceChanged
+		}
 	}
-	switch status {
-	case 404:
-		return transfer.ErrNotFound, code, status, ""
-	case 403:
-		return transfer.ErrAccessDenied, code, status, "the credentials of this side lack permission for this call"
-	case 412:
-		return transfer.ErrSourceChanged, code, status, ""
-	}
-	return nil, code, status, ""
+	return c
 }
 
 // wrap turns an SDK error into an *Error naming the call and object.
@@ -106,20 +120,20 @@ func (b *Bucket) wrap(op, key string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	kind, code, status, hint := classify(err)
-	return &Error{Op: op, Ref: b.keyRef(key), Code: code, Status: status, kind: kind, hint: hint, err: err}
+	c := classify(err)
+	return &Error{Op: op, Ref: b.keyRef(key), Code: c.code, Status: c.status, kind: c.kind, hint: c.hint, err: err}
 }
 
 // mapErr classifies an error outside a Bucket (region detection).
 func mapErr(err error) error {
-	kind, _, _, hint := classify(err)
-	if kind == nil {
+	c := classify(err)
+	if c.kind == nil {
 		return err
 	}
-	if hint != "" {
-		return fmt.Errorf("%w: %w (%s)", kind, err, hint)
+	if c.hint != "" {
+		return fmt.Errorf("%w: %w (%s)", c.kind, err, c.hint)
 	}
-	return fmt.Errorf("%w: %w", kind, err)
+	return fmt.Errorf("%w: %w", c.kind, err)
 }
 
 // changed builds an ErrSourceChanged error that has no SDK error behind it.

@@ -309,6 +309,16 @@ func TestReadRangeDetectsChangedSource(t *testing.T) {
 			t.Fatalf("ReadRange after overwrite: %v, want ErrSourceChanged", err)
 		}
 	})
+	t.Run("shrunk", func(t *testing.T) {
+		b := sideFor(t, srv, "plain", nil)
+		mustPut(t, b.Destination(), "shrinks", []byte("a longer first version"), transfer.PutOptions{})
+		so, _ := b.Stat(testCtx(t), "shrinks")
+		mustPut(t, b.Destination(), "shrinks", []byte("short"), transfer.PutOptions{})
+		err := b.ReadRange(testCtx(t), "shrinks", so.Version, so.Version.Size-4, make([]byte, 4))
+		if !errors.Is(err, transfer.ErrSourceChanged) {
+			t.Fatalf("ReadRange past the end of a shrunk object: %v, want ErrSourceChanged", err)
+		}
+	})
 	t.Run("deleted", func(t *testing.T) {
 		b := sideFor(t, srv, "plain", nil)
 		mustPut(t, b.Destination(), "gone", []byte("soon gone"), transfer.PutOptions{})
@@ -619,3 +629,34 @@ func TestListUploadsExactKey(t *testing.T) {
 		t.Fatalf("ListAllUploads(\"a/\") = %+v %v", under, err)
 	}
 }
+
+// RequesterPays puts x-amz-request-payer on reads and writes.
+func TestRequesterPaysHeader(t *testing.T) {
+	t.Parallel()
+	srv := emulator.StartS3(t)
+	srv.CreateBucket(t, "payer")
+	var mu sync.Mutex
+	seen := map[string]string{}
+	client := headerHook{next: http.DefaultClient, fn: func(r *http.Request) {
+		mu.Lock()
+		seen[r.Method] = r.Header.Get("X-Amz-Request-Payer")
+		mu.Unlock()
+	}}
+	b := sideFor(t, srv, "payer", func(c *Config) { c.RequesterPays, c.HTTPClient = true, client })
+	mustPut(t, b.Destination(), "k", []byte("x"), transfer.PutOptions{})
+	if err := b.ReadRange(testCtx(t), "k", transfer.SourceVersion{Size: 1}, 0, make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if seen["PUT"] != "requester" || seen["GET"] != "requester" {
+		t.Fatalf("x-amz-request-payer on PUT %q, GET %q", seen["PUT"], seen["GET"])
+	}
+}
+
+type headerHook struct {
+	next aws.HTTPClient
+	fn   func(*http.Request)
+}
+
+func (h headerHook) Do(r *http.Request) (*http.Response, error) { h.fn(r); return h.next.Do(r) }

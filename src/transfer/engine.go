@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 )
@@ -396,13 +397,43 @@ func (e *Engine) sleep(ctx context.Context, attempt int) error {
 	}
 }
 
+// abortAttempts bounds how often an upload is aborted again because it is
+// still listed after an abort.
+const abortAttempts = 5
+
+// abort aborts an upload and checks that it is gone. Parts that were still
+// arriving at the destination when the abort landed (a cancelled request
+// whose body was already on the wire) can keep or bring back the upload;
+// S3 documents that an abort may have to be repeated, so it is repeated,
+// with backoff, until ListMultipartUploads no longer shows the upload.
 func (e *Engine) abort(ctx context.Context, key, uploadID, why string) {
-	err := e.dst.Abort(ctx, key, uploadID)
-	if err != nil && !errors.Is(err, ErrNoSuchUpload) {
-		e.log.Warn("could not abort multipart upload; `s3migrate gc` removes it later", "key", key, "upload_id", uploadID, "reason", why, "err", err)
-		return
+	for attempt := 1; ; attempt++ {
+		err := e.dst.Abort(ctx, key, uploadID)
+		if err != nil && !errors.Is(err, ErrNoSuchUpload) {
+			e.log.Warn("could not abort multipart upload; `s3migrate gc` removes it later", "key", key, "upload_id", uploadID, "reason", why, "err", err)
+			return
+		}
+		ups, err := e.dst.ListUploads(ctx, key)
+		if err != nil {
+			e.log.Info("aborted multipart upload (not confirmed: listing uploads failed)", "key", key, "upload_id", uploadID, "reason", why, "err", err)
+			return
+		}
+		if !slices.ContainsFunc(ups, func(u Upload) bool { return u.UploadID == uploadID }) {
+			e.log.Info("aborted multipart upload", "key", key, "upload_id", uploadID, "reason", why, "aborts", attempt)
+			return
+		}
+		if attempt == abortAttempts {
+			e.log.Warn("multipart upload still listed after aborting it; `s3migrate gc` removes it later", "key", key, "upload_id", uploadID, "reason", why, "aborts", attempt)
+			return
+		}
+		t := time.NewTimer(e.opts.Backoff << (attempt - 1))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
 	}
-	e.log.Info("aborted multipart upload", "key", key, "upload_id", uploadID, "reason", why)
 }
 
 type nopObserver struct{}

@@ -85,7 +85,8 @@ func (e *Engine) MissingParts(ctx context.Context, mp Multipart) (missing []int3
 // SendParts uploads the given parts of mp, up to PartsInFlight at once
 // (shared with every other object of this engine). It stops starting parts
 // when stop closes and returns after the ones in flight end. The first part
-// that fails for good cancels the others.
+// that fails for good stops new parts and cancels the others (unless it
+// failed because the source changed: see startCtx).
 func (e *Engine) SendParts(ctx context.Context, mp Multipart, numbers []int32, stop <-chan struct{}) (PartsReport, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -95,6 +96,13 @@ func (e *Engine) SendParts(ctx context.Context, mp Multipart, numbers []int32, s
 		firstErr error
 		wg       sync.WaitGroup
 	)
+	// startCtx ends when no further part may start: at the first part that
+	// fails for good. The parts in flight are then cancelled, except when
+	// the source changed: the caller aborts the upload, and a part still on
+	// the wire when the abort lands can keep the upload alive at the
+	// destination, so those parts are let finish first.
+	startCtx, noMore := context.WithCancel(ctx)
+	defer noMore()
 	stopped := func() bool {
 		select {
 		case <-stop:
@@ -113,9 +121,13 @@ func (e *Engine) SendParts(ctx context.Context, mp Multipart, numbers []int32, s
 		if mp.ServerCopy {
 			bufLen = 0 // the destination copies; the slot only bounds concurrency
 		}
-		buf, err := e.pool.Get(ctx, bufLen)
+		buf, err := e.pool.Get(startCtx, bufLen)
 		if err != nil {
 			break // cancelled: firstErr or ctx says why
+		}
+		if startCtx.Err() != nil {
+			e.pool.Put(buf)
+			break
 		}
 		if stopped() {
 			e.pool.Put(buf)
@@ -132,7 +144,10 @@ func (e *Engine) SendParts(ctx context.Context, mp Multipart, numbers []int32, s
 			if err != nil {
 				if firstErr == nil {
 					firstErr = err
-					cancel(err)
+					noMore()
+					if !errors.Is(err, ErrSourceChanged) {
+						cancel(err)
+					}
 				}
 				return
 			}
@@ -194,9 +209,10 @@ func (e *Engine) sendPart(ctx context.Context, mp Multipart, n int32, off, lengt
 
 // FinishMultipart completes the upload from the destination's own part
 // list, after checking that every planned part is there with its planned
-// size and, for parts sent by this process, the ETag it returned. It then
-// verifies the whole object: the multipart ETag (MD5 of the part MD5s, -N)
-// and the size.
+// size and, for parts sent by this process, the ETag it returned, and that
+// the source still serves the pinned version (ErrSourceChanged if not: the
+// caller aborts the upload). It then verifies the whole object: the
+// multipart ETag (MD5 of the part MD5s, -N) and the size.
 func (e *Engine) FinishMultipart(ctx context.Context, mp Multipart, sent map[int32]Part, full *Checksum) (string, error) {
 	parts, err := e.dst.ListParts(ctx, mp.DestKey, mp.UploadID)
 	if err != nil {
@@ -218,6 +234,17 @@ func (e *Engine) FinishMultipart(ctx context.Context, mp Multipart, sent map[int
 		if raw, err := hex.DecodeString(p.ETag); err == nil && len(raw) == md5.Size {
 			h.Write(raw)
 		}
+	}
+	// A versioned source keeps serving the pinned version after it was
+	// overwritten: complete only while it is still the current one, so the
+	// destination never ends behind a change made during the copy.
+	cur, err := e.src.Stat(ctx, mp.SourceKey)
+	switch {
+	case err == nil && !cur.Version.Same(mp.Source):
+		return "", fmt.Errorf("source %q changed during the copy (now %d bytes, ETag %s, version %q): %w",
+			mp.SourceKey, cur.Version.Size, cur.Version.ETag, cur.Version.VersionID, ErrSourceChanged)
+	case err != nil && !errors.Is(err, ErrNotFound):
+		return "", fmt.Errorf("check source %q before completing: %w", mp.SourceKey, err)
 	}
 	want := ""
 	if !mp.KMS && !mp.ServerCopy {
@@ -267,6 +294,10 @@ func (e *Engine) multipart(ctx context.Context, job Job, st *ObjectState, so Sou
 	}
 	etag, err := e.FinishMultipart(ctx, mp, rep.Sent, nil)
 	if err != nil {
+		if errors.Is(err, ErrSourceChanged) {
+			e.abort(ctx, job.DestKey, mp.UploadID, "source changed during copy")
+			st.UploadID, st.PartSize = "", 0
+		}
 		r.Err = err
 		return r
 	}
@@ -354,6 +385,10 @@ func (e *Engine) serverCopy(ctx context.Context, sc ServerCopier, job Job, st *O
 		r.Incomplete = true
 	default:
 		r.ETag, r.Err = e.FinishMultipart(ctx, mp, rep.Sent, nil)
+		if errors.Is(r.Err, ErrSourceChanged) {
+			e.abort(ctx, job.DestKey, mp.UploadID, "source changed during copy")
+			st.UploadID, st.PartSize = "", 0
+		}
 	}
 	return r
 }

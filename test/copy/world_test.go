@@ -42,7 +42,8 @@ type side struct {
 // world is a source and a destination, the destination behind a meter.
 type world struct {
 	src, dst side
-	meter    *meter
+	meter    *meter // in front of the destination
+	srcMeter *meter // in front of the source (records the GETs)
 	state    string // state file of the runs
 }
 
@@ -74,11 +75,13 @@ func newWorld(t *testing.T, o worldOptions) (*world, *emulator.CorruptingProxy) 
 		upstream = cp.Addr
 	}
 	m := startMeter(t, upstream)
+	sm := startMeter(t, strings.TrimPrefix(s.Endpoint, "http://"))
 	w := &world{
-		src:   side{endpoint: s.Endpoint, accessKey: s.AccessKey, secretKey: s.SecretKey, bucket: srcBucket, c: s.Client()},
-		dst:   side{endpoint: "http://" + m.addr, accessKey: d.AccessKey, secretKey: d.SecretKey, bucket: dstBucket, c: d.Client()},
-		meter: m,
-		state: filepath.Join(t.TempDir(), "state.db"),
+		srcMeter: sm,
+		src:      side{endpoint: "http://" + sm.addr, accessKey: s.AccessKey, secretKey: s.SecretKey, bucket: srcBucket, c: s.Client()},
+		dst:      side{endpoint: "http://" + m.addr, accessKey: d.AccessKey, secretKey: d.SecretKey, bucket: dstBucket, c: d.Client()},
+		meter:    m,
+		state:    filepath.Join(t.TempDir(), "state.db"),
 	}
 	return w, cp
 }
@@ -273,4 +276,20 @@ func (s side) partBytes(t *testing.T, key, uploadID string, partSize int64) int6
 		}
 	}
 	return n
+}
+
+// logRequestsOnFailure logs the requests both sides received when the test
+// failed: the order of GETs, PUTs, completes and aborts explains most failures.
+func (w *world) logRequestsOnFailure(t *testing.T) {
+	if !t.Failed() {
+		return
+	}
+	for name, m := range map[string]*meter{"source": w.srcMeter, "destination": w.meter} {
+		if m == nil {
+			continue
+		}
+		for i, q := range m.Requests() {
+			t.Logf("%s request %d: %s %s body=%d range=%s if-match=%s", name, i, q.Method, q.Target, q.Body, q.Header.Get("Range"), q.Header.Get("If-Match"))
+		}
+	}
 }

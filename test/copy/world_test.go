@@ -293,3 +293,7 @@ func (w *world) logRequestsOnFailure(t *testing.T) {
 		}
 	}
 }
+
+func withContentType(ct string) func(*s3.PutObjectInput) {
+	return func(in *s3.PutObjectInput) { in.ContentType = aws.String(ct) }
+}

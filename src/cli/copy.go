@@ -143,7 +143,7 @@ func runCopy(ctx context.Context, env Env, args []string) int {
 	if err != nil {
 		return usageError(env, "%v", err)
 	}
-	srcBucket, dstBucket, err := openSides(ctx, env, &f.src, &f.dst, src.Bucket, dst.Bucket, httpClient, log)
+	srcBucket, dstBucket, err := openSides(ctx, env, &f.src, &f.dst, src.Bucket, dst.Bucket, f.copyTags, httpClient, log)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "s3migrate: %v\n", err)
 		return ExitFailed
@@ -234,9 +234,10 @@ func runCopy(ctx context.Context, env Env, args []string) int {
 	return ExitOK
 }
 
-// openSides builds the two S3 sides.
-func openSides(ctx context.Context, env Env, sf, df *sideFlags, srcName, dstName string, hc *http.Client, log *slog.Logger) (*s3side.Bucket, *s3side.Destination, error) {
-	sb, err := openBucket(ctx, env, sf, srcName, hc, log)
+// openSides builds the two S3 sides. With copyTags the source reads each
+// object's tags (Stat), which the engine then writes at the destination.
+func openSides(ctx context.Context, env Env, sf, df *sideFlags, srcName, dstName string, copyTags bool, hc *http.Client, log *slog.Logger) (*s3side.Bucket, *s3side.Destination, error) {
+	sb, err := openBucket(ctx, env, sf, srcName, hc, log, func(c *s3side.Config) { c.CopyTags = copyTags })
 	if err != nil {
 		return nil, nil, fmt.Errorf("source: %w", err)
 	}
@@ -247,9 +248,14 @@ func openSides(ctx context.Context, env Env, sf, df *sideFlags, srcName, dstName
 	return sb, db.Destination(), nil
 }
 
-// openBucket builds one side's client and bucket.
-func openBucket(ctx context.Context, env Env, f *sideFlags, name string, hc *http.Client, log *slog.Logger) (*s3side.Bucket, error) {
-	c, err := s3side.New(ctx, f.config(env, hc, log))
+// openBucket builds one side's client and bucket; edits adjust the
+// configuration made from the flags.
+func openBucket(ctx context.Context, env Env, f *sideFlags, name string, hc *http.Client, log *slog.Logger, edits ...func(*s3side.Config)) (*s3side.Bucket, error) {
+	cfg := f.config(env, hc, log)
+	for _, edit := range edits {
+		edit(&cfg)
+	}
+	c, err := s3side.New(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

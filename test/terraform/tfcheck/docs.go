@@ -82,9 +82,11 @@ func code(s string) string {
 	return "`" + strings.ReplaceAll(s, "|", `\|`) + "`"
 }
 
+// cell formats text for a table cell: one line, pipes escaped, and < >
+// escaped so placeholders such as <name> stay visible.
 func cell(s string) string {
 	s = spaces.ReplaceAllString(strings.TrimSpace(s), " ")
-	return strings.ReplaceAll(s, "|", `\|`)
+	return strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
 // ReplaceDocs returns readme with the text between DocsBegin and DocsEnd

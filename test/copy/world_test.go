@@ -49,14 +49,15 @@ type world struct {
 
 type worldOptions struct {
 	srcVersioned bool
-	// corruptNth > 0 puts a CorruptingProxy between the meter and the
-	// destination that flips one byte of the corruptNth request body.
-	corruptNth int
+	// corrupt puts one CorruptingProxy per entry between the meter and the
+	// destination; the one for n flips a byte of the nth request body it
+	// forwards (so {1, 2, 3} corrupts the first three bodies).
+	corrupt []int
 }
 
 // newWorld starts two versitygw servers with different keys, a bucket on
 // each, and the meter in front of the destination.
-func newWorld(t *testing.T, o worldOptions) (*world, *emulator.CorruptingProxy) {
+func newWorld(t *testing.T, o worldOptions) (*world, []*emulator.CorruptingProxy) {
 	t.Helper()
 	var sopts []emulator.S3Option
 	if o.srcVersioned {
@@ -69,9 +70,10 @@ func newWorld(t *testing.T, o worldOptions) (*world, *emulator.CorruptingProxy) 
 		s.EnableVersioning(t, srcBucket)
 	}
 	upstream := strings.TrimPrefix(d.Endpoint, "http://")
-	var cp *emulator.CorruptingProxy
-	if o.corruptNth > 0 {
-		cp = emulator.StartCorruptingProxy(t, upstream, o.corruptNth)
+	var cps []*emulator.CorruptingProxy
+	for _, n := range o.corrupt {
+		cp := emulator.StartCorruptingProxy(t, upstream, n)
+		cps = append(cps, cp)
 		upstream = cp.Addr
 	}
 	m := startMeter(t, upstream)
@@ -83,7 +85,7 @@ func newWorld(t *testing.T, o worldOptions) (*world, *emulator.CorruptingProxy) 
 		meter:    m,
 		state:    filepath.Join(t.TempDir(), "state.db"),
 	}
-	return w, cp
+	return w, cps
 }
 
 // newMotoWorld is a source and a destination on two moto servers (moto keeps

@@ -109,7 +109,7 @@ resource "aws_lambda_function" "jobsender" {
   memory_size      = var.memory_size_mb
   timeout          = var.timeout_seconds
   # One run at a time: two overlapping comparisons would queue the same keys twice.
-  reserved_concurrent_executions = 1
+  reserved_concurrent_executions = var.reserved_concurrent_executions
   tags                           = var.tags
 
   environment {

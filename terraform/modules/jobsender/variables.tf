@@ -46,6 +46,17 @@ variable "timeout_seconds" {
   }
 }
 
+variable "reserved_concurrent_executions" {
+  type        = number
+  description = "Reserved concurrency of the jobsender: 1 (default) keeps runs from overlapping and queueing keys twice; -1 = unreserved, for accounts whose concurrency limit leaves nothing to reserve (new accounts)."
+  default     = 1
+
+  validation {
+    condition     = var.reserved_concurrent_executions >= -1
+    error_message = "reserved_concurrent_executions must be -1 (unreserved) or at least 0."
+  }
+}
+
 variable "schedule_expression" {
   type        = string
   description = "When the jobsender runs: an EventBridge rate(...) or cron(...) expression."

@@ -17,8 +17,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -76,6 +78,7 @@ type proc struct {
 	stdout, stderr *syncBuffer
 	done           chan struct{}
 	waitErr        error
+	peakKiB        atomic.Int64 // highest VmHWM seen in /proc/<pid>/status
 }
 
 // startCLI starts the binary with args and the environment env (on top of a
@@ -97,6 +100,7 @@ func startCLI(t *testing.T, env []string, args ...string) *proc {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start s3migrate: %v", err)
 	}
+	go p.pollPeakRSS()
 	go func() {
 		p.waitErr = cmd.Wait()
 		close(p.done)
@@ -108,6 +112,33 @@ func startCLI(t *testing.T, env []string, args ...string) *proc {
 		}
 	})
 	return p
+}
+
+// pollPeakRSS samples the process's VmHWM (its peak resident set so far,
+// kept by the kernel) until the process is gone. The rusage Maxrss after
+// Wait cannot be used: it also counts the test process's own memory at the
+// fork that preceded exec.
+func (p *proc) pollPeakRSS() {
+	path := fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid)
+	for {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				kib, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+				if err == nil && kib > p.peakKiB.Load() {
+					p.peakKiB.Store(kib)
+				}
+			}
+		}
+		select {
+		case <-p.done:
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 func (p *proc) exited() bool {
@@ -134,7 +165,7 @@ type result struct {
 	code           int
 	stdout, stderr string
 	events         []map[string]any
-	maxRSSKiB      int64 // peak resident set size of the process
+	peakRSSKiB     int64 // peak resident set size of the process (VmHWM, sampled)
 }
 
 // wait waits for the process (at most runTimeout) and parses its JSON lines.
@@ -148,9 +179,7 @@ func (p *proc) wait(t *testing.T) result {
 		t.Fatalf("s3migrate %s did not end within %s\nstderr:\n%s", strings.Join(p.cmd.Args[1:], " "), runTimeout, tail(p.stderr.String()))
 	}
 	r := result{code: p.cmd.ProcessState.ExitCode(), stdout: p.stdout.String(), stderr: p.stderr.String()}
-	if ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSSKiB = ru.Maxrss // kilobytes on Linux
-	}
+	r.peakRSSKiB = p.peakKiB.Load()
 	sc := bufio.NewScanner(strings.NewReader(r.stdout))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {

@@ -299,3 +299,13 @@ func (w *world) logRequestsOnFailure(t *testing.T) {
 func withContentType(ct string) func(*s3.PutObjectInput) {
 	return func(in *s3.PutObjectInput) { in.ContentType = aws.String(ct) }
 }
+
+// deleteAll removes every object under prefix.
+func (s side) deleteAll(t *testing.T, prefix string) {
+	t.Helper()
+	for _, k := range s.keys(t, prefix) {
+		if _, err := s.c.DeleteObject(testCtx(t), &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(k)}); err != nil {
+			t.Fatalf("delete %q from %s: %v", k, s.bucket, err)
+		}
+	}
+}

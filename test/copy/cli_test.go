@@ -99,7 +99,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"unknown encryption", w.copyArgs("s3://a-bucket/p/", "s3://b-bucket/p/", "--sse", "rot13"), "--sse"},
 		{"unknown progress mode", w.copyArgs("s3://a-bucket/p/", "s3://b-bucket/p/", "--progress", "loud"), "--progress"},
 		{"unknown log level", w.copyArgs("s3://a-bucket/p/", "s3://b-bucket/p/", "--log-level", "chatty"), "--log-level"},
-		{"source not s3://", w.copyArgs("https://a-bucket/p/", "s3://b-bucket/p/"), "source"},
+		{"source not a URL the tool reads", w.copyArgs("gs://a-bucket/p/", "s3://b-bucket/p/"), "source"},
 		{"prefix to a single key", w.copyArgs("s3://a-bucket/p/", "s3://b-bucket/key"), "prefix"},
 		{"one argument", []string{"copy", "s3://a-bucket/p/"}, "needs a source and a destination"},
 		{"status, unknown flag", []string{"status", "--jsn"}, "jsn"},

@@ -57,7 +57,8 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{[]string{"copy"}, "needs a source and a destination"},
 		{[]string{"copy", "s3://src-b/p/", "s3://dst-b/key"}, "must be one too"},
-		{[]string{"copy", "http://x/", "s3://dst-b/"}, "not an s3:// URL"},
+		{[]string{"copy", "ftp://x/", "s3://dst-b/"}, "not an s3:// URL"},
+		{[]string{"copy", "http://x/", "s3://dst-b/"}, "no path to name the object"},
 		{[]string{"copy", "--part-size", "1MiB", "s3://src-b/", "s3://dst-b/"}, "5 MiB"},
 		{[]string{"copy", "--sse", "rot13", "s3://src-b/", "s3://dst-b/"}, "--sse"},
 		{[]string{"copy", "--parts-in-flight", "0", "s3://src-b/", "s3://dst-b/"}, "--parts-in-flight"},

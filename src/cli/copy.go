@@ -26,15 +26,15 @@ const (
 )
 
 type copyFlags struct {
-	src, dst                                   sideFlags
-	net                                        netFlags
-	partSize, threshold                        int64
-	partsInFlight, objectsInFlight             int
-	storageClass, sse, sseKMSKeyID, acl        string
-	copyTags, noServerCopy, dryRun             bool
-	keyList, statePath, progressMode, logLevel string
-	include, exclude                           listFlag
-	workerID                                   string
+	src, dst                                            sideFlags
+	net                                                 netFlags
+	partSize, threshold                                 int64
+	partsInFlight, objectsInFlight                      int
+	storageClass, sse, sseKMSKeyID, acl                 string
+	copyTags, noServerCopy, dryRun                      bool
+	keyList, urlList, statePath, progressMode, logLevel string
+	include, exclude                                    listFlag
+	workerID                                            string
 }
 
 func (f *copyFlags) register(fs *flag.FlagSet) {
@@ -53,6 +53,7 @@ func (f *copyFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.copyTags, "copy-tags", false, "copy object tags (one more request per object)")
 	fs.BoolVar(&f.noServerCopy, "no-server-side-copy", false, "never use CopyObject/UploadPartCopy, even when both sides share an endpoint and credentials")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "list what would be copied and stop")
+	fs.StringVar(&f.urlList, "url-list", "", "file of HTTP(S) URLs to copy (one per line: URL [destination key]; presigned URLs welcome); then give only the destination")
 	fs.StringVar(&f.keyList, "key-list", "", "file with one source key per line (instead of listing the source prefix); - for stdin")
 	fs.Var(&f.include, "include", "copy only keys (relative to the source prefix) matching this glob; * and ? wildcards; repeatable")
 	fs.Var(&f.exclude, "exclude", "skip keys matching this glob; repeatable")
@@ -106,24 +107,14 @@ func runCopy(ctx context.Context, env Env, args []string) int {
 	fs := flag.NewFlagSet("copy", flag.ContinueOnError)
 	var f copyFlags
 	f.register(fs)
-	if ok, code := parseFlags(fs, env, args, "copy [flags] s3://src-bucket/prefix/ s3://dst-bucket/prefix/"); !ok {
+	if ok, code := parseFlags(fs, env, args, "copy [flags] s3://src-bucket/prefix/ s3://dst-bucket/prefix/\n       s3migrate copy [flags] https://host/file s3://dst-bucket/prefix/\n       s3migrate copy [flags] --url-list urls.txt s3://dst-bucket/prefix/"); !ok {
 		return code
 	}
-	if fs.NArg() != 2 {
-		fs.Usage()
-		return usageError(env, "copy needs a source and a destination, e.g. s3migrate copy s3://src/photos/ s3://dst/archive/photos/")
-	}
-	src, err := selection.ParseS3URL(fs.Arg(0))
+	a, err := parseCopyArgs(fs.Args(), f.urlList)
 	if err != nil {
-		return usageError(env, "source: %v", err)
+		return usageError(env, "%v", err)
 	}
-	dst, err := selection.ParseS3URL(fs.Arg(1))
-	if err != nil {
-		return usageError(env, "destination: %v", err)
-	}
-	if src.IsPrefix() && !dst.IsPrefix() {
-		return usageError(env, "the source %s is a prefix, so the destination must be one too (end it with '/')", src)
-	}
+	src, dst := a.src, a.dst
 	if err := f.validate(); err != nil {
 		return usageError(env, "%v", err)
 	}
@@ -143,7 +134,7 @@ func runCopy(ctx context.Context, env Env, args []string) int {
 	if err != nil {
 		return usageError(env, "%v", err)
 	}
-	srcBucket, dstBucket, err := openSides(ctx, env, &f.src, &f.dst, src.Bucket, dst.Bucket, f.copyTags, httpClient, log)
+	source, lister, dstBucket, err := f.openSource(ctx, env, a, httpClient, log)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "s3migrate: %v\n", err)
 		return ExitFailed
@@ -169,7 +160,7 @@ func runCopy(ctx context.Context, env Env, args []string) int {
 	}
 	rep := progress.New(out, mode == "bar", time.Second)
 
-	eng, err := transfer.New(srcBucket, dstBucket, store, f.options(), rep, log)
+	eng, err := transfer.New(source, dstBucket, store, f.options(), rep, log)
 	if err != nil {
 		return usageError(env, "%v", err)
 	}
@@ -178,7 +169,7 @@ func runCopy(ctx context.Context, env Env, args []string) int {
 	listErr := make(chan error, 1)
 	go func() {
 		defer close(jobs)
-		listErr <- enumerate(ctx, env, src, dst, srcBucket, f.keyList, filter, func(job transfer.Job, size int64) error {
+		listErr <- enumerate(ctx, env, src, dst, lister, f.keyList, filter, func(job transfer.Job, size int64) error {
 			rep.AddPlanned(size)
 			select {
 			case jobs <- job:
@@ -293,11 +284,25 @@ func enumerate(ctx context.Context, env Env, src, dst selection.Location, lister
 			r = fh
 		}
 		return selection.ReadKeyList(r, func(k string) error { return add(k, 0) })
+	case src.IsPrefix() && hasKeys(lister):
+		// A URL list: every URL becomes a job, so one bad URL fails only
+		// its own object instead of the listing.
+		for _, k := range lister.(interface{ Keys() []string }).Keys() {
+			if err := add(k, 0); err != nil {
+				return err
+			}
+		}
+		return nil
 	case src.IsPrefix():
 		return lister.List(ctx, src.Key, func(o transfer.ListedObject) error { return add(o.Key, o.Size) })
 	default:
 		return add(src.Key, 0)
 	}
+}
+
+func hasKeys(l transfer.Lister) bool {
+	_, ok := l.(interface{ Keys() []string })
+	return ok
 }
 
 type discard struct{}

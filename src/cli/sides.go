@@ -56,11 +56,8 @@ func (s *sideFlags) config(env Env, client *http.Client, log *slog.Logger) s3sid
 	if client != nil {
 		c.HTTPClient = client
 	}
-	if env.Getenv(s.accessKeyEnv) != "" {
-		c.AccessKeyIDEnv, c.SecretAccessKeyEnv = s.accessKeyEnv, s.secretKeyEnv
-		if env.Getenv(s.sessionTokenEnv) != "" {
-			c.SessionTokenEnv = s.sessionTokenEnv
-		}
+	if id := env.Getenv(s.accessKeyEnv); id != "" {
+		c.AccessKeyID, c.SecretAccessKey, c.SessionToken = id, env.Getenv(s.secretKeyEnv), env.Getenv(s.sessionTokenEnv)
 	}
 	return c
 }
@@ -107,4 +104,3 @@ func (n *netFlags) client(ctx context.Context, getenv func(string) string, conns
 	}
 	return c, nil
 }
-

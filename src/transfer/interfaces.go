@@ -49,7 +49,12 @@ func (v SourceVersion) Same(o SourceVersion) bool {
 	if v.VersionID != "" && o.VersionID != "" {
 		return v.VersionID == o.VersionID && (v.ETag == "" || o.ETag == "" || v.ETag == o.ETag)
 	}
-	return v.ETag != "" && v.ETag == o.ETag
+	if v.ETag != "" || o.ETag != "" {
+		return v.ETag == o.ETag
+	}
+	// Neither side has an ETag (some HTTP servers): the modification time
+	// is the only validator left.
+	return !v.LastModified.IsZero() && v.LastModified.Equal(o.LastModified)
 }
 
 // Checksum is an S3 additional checksum (x-amz-checksum-*).

@@ -1,6 +1,9 @@
 package transfer
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestNewPartPlan(t *testing.T) {
 	tests := []struct {
@@ -91,4 +94,28 @@ func FuzzPartPlan(f *testing.F) {
 			t.Fatalf("last part [%d,+%d) does not end the %d-byte object", off, l, size)
 		}
 	})
+}
+
+func TestSourceVersionSame(t *testing.T) {
+	t1, t2 := time.Unix(100, 0), time.Unix(200, 0)
+	tests := []struct {
+		name string
+		a, b SourceVersion
+		want bool
+	}{
+		{"same etag", SourceVersion{Size: 1, ETag: "x"}, SourceVersion{Size: 1, ETag: "x"}, true},
+		{"other etag", SourceVersion{Size: 1, ETag: "x"}, SourceVersion{Size: 1, ETag: "y"}, false},
+		{"other size", SourceVersion{Size: 1, ETag: "x"}, SourceVersion{Size: 2, ETag: "x"}, false},
+		{"same version", SourceVersion{Size: 1, VersionID: "v", ETag: "x"}, SourceVersion{Size: 1, VersionID: "v"}, true},
+		{"other version", SourceVersion{Size: 1, VersionID: "v", ETag: "x"}, SourceVersion{Size: 1, VersionID: "w", ETag: "x"}, false},
+		{"one etag missing", SourceVersion{Size: 1, ETag: "x"}, SourceVersion{Size: 1}, false},
+		{"no etags, same time", SourceVersion{Size: 1, LastModified: t1}, SourceVersion{Size: 1, LastModified: t1}, true},
+		{"no etags, other time", SourceVersion{Size: 1, LastModified: t1}, SourceVersion{Size: 1, LastModified: t2}, false},
+		{"nothing to compare", SourceVersion{Size: 1}, SourceVersion{Size: 1}, false},
+	}
+	for _, tc := range tests {
+		if got := tc.a.Same(tc.b); got != tc.want {
+			t.Errorf("%s: Same = %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }

@@ -39,6 +39,8 @@ func commands() []command {
 	return []command{
 		{"copy", "copy objects from a source to a destination, resumably", runCopy},
 		{"status", "show done / failed / in-progress objects from the state file", runStatus},
+		{"worker", "copy what an SQS queue asks for (EC2 / any host), with the Lambda's state and semantics", runWorker},
+		{"jobsender", "compare a source and a destination prefix and queue a job for every object that differs", runJobsender},
 		{"gc", "abort stale multipart uploads left at a destination", runGC},
 		{"egress-proxy", "run the TCP-terminating HTTP CONNECT egress proxy (NAT instance)", runEgressProxy},
 		{"version", "print the version", func(_ context.Context, env Env, _ []string) int {

@@ -127,7 +127,7 @@ const (
 type Result struct {
 	Job        Job
 	Status     Status // DONE, FAILED, SKIPPED, or RUNNING when Incomplete
-	Incomplete bool   // stopped by StopStarting; resume later
+	Incomplete bool   // stopped by StopStarting or by the end of ctx; resume later
 	Method     Method
 	Source     SourceVersion
 	Sent       int64 // bytes sent in this call
@@ -213,6 +213,12 @@ func (e *Engine) copy(ctx context.Context, job Job) (r Result) {
 	st.WorkerID = e.opts.WorkerID
 
 	defer func() {
+		if r.Err != nil && ctx.Err() != nil && (errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded)) {
+			// Interrupted (Ctrl-C, deadline), not failed: the upload and its
+			// parts stay, and the next run resumes them.
+			e.log.Info("copy interrupted; running it again resumes it", "key", job.DestKey, "err", r.Err)
+			r.Err, r.Incomplete = nil, true
+		}
 		// One write at the end of every attempt, whatever happened.
 		st.Bytes = r.Sent + r.Skipped
 		switch {

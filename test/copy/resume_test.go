@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 
@@ -218,4 +219,50 @@ func onlyRecord(t *testing.T, r result) stateRecord {
 		t.Fatalf("status lists %d records, want 1: %s", len(recs), r)
 	}
 	return recs[0]
+}
+
+// Ctrl-C (SIGINT) mid-copy stops the run with exit code 3 and a hint to run
+// the same command again; the object is recorded as in progress (not
+// failed), and the next run resumes it from the parts already there.
+func TestInterruptThenResume(t *testing.T) {
+	t.Parallel()
+	const size = 40 * mib
+	w, _ := newWorld(t, worldOptions{})
+	body := randomBytes(testSeed(t), size)
+	w.src.put(t, "big/object.bin", body)
+	args := []string{"--part-size", "5MiB", "--parts-in-flight", "2"}
+
+	hold := int64(17 * mib)
+	w.meter.Hold(hold)
+	p := w.start(t, "big/", "big/", args...)
+	w.meter.waitHeld(t, p, hold)
+	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatalf("SIGINT: %v", err)
+	}
+	r := p.wait(t)
+	w.meter.cut(t)
+	if r.code != 3 {
+		t.Fatalf("interrupted run: want exit 3, got %s", r)
+	}
+	if !strings.Contains(r.stderr, "run the same command again to resume") {
+		t.Errorf("interrupted run does not tell how to resume:\n%s", r.stderr)
+	}
+	if ev := r.objects()["big/object.bin"]; ev != nil && ev["status"] == "FAILED" {
+		t.Errorf("interrupted object reported as FAILED: %v", ev)
+	}
+	st := w.status(t)
+	if st.code != 0 || !strings.Contains(st.stdout, "RUNNING") || strings.Contains(st.stdout, "FAILED") {
+		t.Errorf("status after the interrupt: want the object in progress (RUNNING), not failed: %s", st)
+	}
+
+	again := w.copy(t, "big/", "big/", args...)
+	if again.code != 0 {
+		t.Fatalf("resumed run: %s", again)
+	}
+	if s := again.summary(t); s.BytesSkipped < 2*5*mib || s.BytesSkipped+s.BytesSent != size {
+		t.Errorf("resumed run summary %+v: want the parts sent before the interrupt skipped", s)
+	}
+	if got := w.dst.get(t, "big/object.bin"); sha(got) != sha(body) {
+		t.Fatalf("destination object differs from the source")
+	}
 }

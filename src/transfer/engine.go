@@ -252,6 +252,9 @@ func (e *Engine) copy(ctx context.Context, job Job) (r Result) {
 // copyVersion copies whatever version the source serves now.
 func (e *Engine) copyVersion(ctx context.Context, job Job, st *ObjectState) Result {
 	so, err := e.src.Stat(ctx, job.SourceKey)
+	if errors.Is(err, ErrNotFound) {
+		return Result{Err: fmt.Errorf("source %q does not exist (no such key): %w", job.SourceKey, err)}
+	}
 	if err != nil {
 		return Result{Err: fmt.Errorf("read source %q: %w", job.SourceKey, err)}
 	}

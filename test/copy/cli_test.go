@@ -38,7 +38,7 @@ func TestMissingSourceKeyFailsOnlyThatObject(t *testing.T) {
 	miss := objs["f/missing.txt"]
 	reason, _ := miss["error"].(string)
 	t.Logf("reason given for the missing key: %s", reason)
-	if miss["status"] != "FAILED" || !strings.Contains(reason, "not found") || !strings.Contains(reason, "f/missing.txt") {
+	if miss["status"] != "FAILED" || !strings.Contains(reason, "does not exist (no such key)") || !strings.Contains(reason, "f/missing.txt") {
 		t.Errorf("missing key: %v; want FAILED with a reason naming the key and saying it was not found", miss)
 	}
 	if !strings.Contains(r.stderr, "1 objects failed") || !strings.Contains(r.stderr, "s3migrate status") {
@@ -55,7 +55,7 @@ func TestMissingSourceKeyFailsOnlyThatObject(t *testing.T) {
 			line = l
 		}
 	}
-	if !strings.HasPrefix(line, "FAILED") || !strings.Contains(line, "not found") {
+	if !strings.HasPrefix(line, "FAILED") || !strings.Contains(line, "does not exist") {
 		t.Errorf("status does not list the failure with its reason:\n%s", st.stdout)
 	}
 	if !strings.Contains(st.stdout, "DONE=2") || !strings.Contains(st.stdout, "FAILED=1") {

@@ -24,6 +24,10 @@ type Multipart struct {
 	KMS bool
 	// ServerCopy: parts are copied by the destination (UploadPartCopy).
 	ServerCopy bool
+	// Checksum is the source's full-object checksum, carried so that the
+	// destination verifies the whole object on completion; every part then
+	// carries its own checksum of that algorithm. Nil: none carried.
+	Checksum *Checksum
 }
 
 // PartsReport is what SendParts did.
@@ -45,12 +49,16 @@ func (e *Engine) StartMultipart(ctx context.Context, srcKey, dstKey string, so S
 	if err != nil {
 		return Multipart{}, err
 	}
+	carry := carriedChecksum(so.Checksum)
+	if carry != nil {
+		opt.ChecksumAlgorithm = carry.Algorithm
+	}
 	id, err := e.dst.CreateUpload(ctx, dstKey, opt)
 	if err != nil {
 		return Multipart{}, fmt.Errorf("create multipart upload for %q: %w", dstKey, err)
 	}
 	return Multipart{SourceKey: srcKey, DestKey: dstKey, Source: so.Version, Plan: plan, UploadID: id,
-		KMS: isKMS(opt)}, nil
+		KMS: isKMS(opt), Checksum: carry}, nil
 }
 
 func isKMS(opt PutOptions) bool { return opt.SSE == "aws:kms" || opt.SSE == "aws:kms:dsse" }
@@ -190,7 +198,11 @@ func (e *Engine) sendPart(ctx context.Context, mp Multipart, n int32, off, lengt
 				if !mp.KMS {
 					want = hex.EncodeToString(sum[:])
 				}
-				etag, err = e.dst.UploadPart(ctx, mp.DestKey, mp.UploadID, PartBody{Number: n, Data: buf, MD5: sum[:]})
+				body := PartBody{Number: n, Data: buf, MD5: sum[:]}
+				if mp.Checksum != nil {
+					body.Checksum = checksumOf(mp.Checksum.Algorithm, buf)
+				}
+				etag, err = e.dst.UploadPart(ctx, mp.DestKey, mp.UploadID, body)
 			}
 		}
 		if err == nil && want != "" && etag != want {
@@ -310,7 +322,7 @@ func (e *Engine) resumeOrStart(ctx context.Context, job Job, st *ObjectState, so
 		plan, err := NewPartPlan(so.Version.Size, st.PartSize)
 		if err == nil && plan.PartSize == st.PartSize {
 			mp := Multipart{SourceKey: job.SourceKey, DestKey: job.DestKey, Source: so.Version, Plan: plan,
-				UploadID: st.UploadID, KMS: isKMS(opt)}
+				UploadID: st.UploadID, KMS: isKMS(opt), Checksum: carriedChecksum(so.Checksum)}
 			if st.PartSize != e.opts.PartSize {
 				e.log.Info("keeping the part size of the upload in progress", "key", job.DestKey,
 					"part_size", st.PartSize, "requested_part_size", e.opts.PartSize)
@@ -365,6 +377,7 @@ func (e *Engine) serverCopy(ctx context.Context, sc ServerCopier, job Job, st *O
 		r.Sent, r.ETag = v.Size, etag
 		return r
 	}
+	so.Checksum = nil // UploadPartCopy parts carry no checksum of ours
 	mp, missing, present, err := e.resumeOrStart(ctx, job, st, so, opt)
 	if err != nil {
 		return Result{Source: v, Method: MethodServerCopy, Err: err}

@@ -37,6 +37,10 @@ lint: ## gofmt, go vet, staticcheck (terraform fmt and schema checks run in go t
 build: ## build the s3migrate CLI into dist/
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(DIST)/s3migrate ./src/cmd/s3migrate
 
+.PHONY: lambda
+lambda: ## build the Lambda bootstrap (provided.al2023, arm64 and x86_64) and zip it into dist/ for Terraform
+	@scripts/package-lambda.sh
+
 .PHONY: bench
 bench: ## s3migrate vs rclone on the same data, same run: MB/s and peak RSS (builds rclone once, ~9 min)
 	@scripts/bench.sh
@@ -46,8 +50,12 @@ fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 	@scripts/fuzz.sh $(or $(FUZZTIME),30s)
 
 .PHONY: e2e
-e2e: ## terratest end-to-end tests against a real AWS account (needs S3MIGRATE_E2E=1 and AWS credentials)
-	$(GO) test -timeout 180m -count=1 ./test/e2e/...
+e2e: lambda ## terratest end-to-end tests against a real AWS account (needs S3MIGRATE_E2E=1 and AWS credentials)
+	$(GO) test -timeout 240m -count=1 -v ./test/e2e/...
+
+.PHONY: tf-docs
+tf-docs: ## regenerate the inputs/outputs tables in the Terraform module READMEs
+	S3MIGRATE_UPDATE_TF_DOCS=1 $(GO) test ./test/terraform -run TestReadmeTables
 
 .PHONY: clean
 clean: ## remove build output and local run state (keeps the tool cache)

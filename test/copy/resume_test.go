@@ -30,7 +30,7 @@ func killAt(t *testing.T, w *world, holdAt int64, args ...string) {
 func TestResumeAfterKill9(t *testing.T) {
 	t.Parallel()
 	const (
-		size          = 160 * mib
+		size          = 160*mib + 777 // a short last part
 		partSize      = 5 * mib
 		partsInFlight = 4
 		kills         = 5
@@ -60,7 +60,7 @@ func TestResumeAfterKill9(t *testing.T) {
 			t.Fatalf("after kill %d the state says %+v; want RUNNING with the upload id and part size %d", i+1, rec, partSize)
 		}
 		// S3 is the truth: the parts listed now are what the next run skips.
-		now := w.dst.partBytes(t, "big/object.bin", rec.UploadID, partSize)
+		now := w.dst.partBytes(t, "big/object.bin", rec.UploadID, size, partSize)
 		sent := w.meter.PutBytes()
 		lost := present + (sent - sentBefore) - now
 		t.Logf("kill %d at %d bytes seen by the destination: %d bytes of whole parts there, %.1f MiB lost", i+1, sent, now, float64(lost)/float64(mib))
@@ -105,7 +105,7 @@ func TestResumeAfterKill9(t *testing.T) {
 func TestPartSizeChangeBetweenRuns(t *testing.T) {
 	t.Parallel()
 	const (
-		size          = 120 * mib
+		size          = 120*mib + 12345 // a short last part
 		partsInFlight = 4
 	)
 	for _, tc := range []struct {
@@ -131,7 +131,7 @@ func TestPartSizeChangeBetweenRuns(t *testing.T) {
 			if rec.PartSize != tc.first || rec.UploadID == "" {
 				t.Fatalf("after the kill the state says %+v; want the upload with part size %d", rec, tc.first)
 			}
-			present := w.dst.partBytes(t, "big/object.bin", rec.UploadID, tc.first)
+			present := w.dst.partBytes(t, "big/object.bin", rec.UploadID, size, tc.first)
 			killed := w.meter.PutBytes()
 
 			r := w.copy(t, "big/", "big/", flags(tc.second)...)

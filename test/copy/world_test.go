@@ -260,9 +260,10 @@ func (s side) tags(t *testing.T, key string) map[string]string {
 	return m
 }
 
-// partBytes sums the sizes of the upload's parts that have the full part
-// size or are the object's last part (what a resume can keep).
-func (s side) partBytes(t *testing.T, key, uploadID string, partSize int64) int64 {
+// partBytes sums the sizes of the upload's parts that have their planned
+// size for an object of size bytes cut into partSize parts (what a resume
+// keeps).
+func (s side) partBytes(t *testing.T, key, uploadID string, size, partSize int64) int64 {
 	t.Helper()
 	var n int64
 	p := s3.NewListPartsPaginator(s.c, &s3.ListPartsInput{Bucket: aws.String(s.bucket), Key: aws.String(key), UploadId: aws.String(uploadID)})
@@ -272,7 +273,8 @@ func (s side) partBytes(t *testing.T, key, uploadID string, partSize int64) int6
 			t.Fatalf("list parts of %q upload %s: %v", key, uploadID, err)
 		}
 		for _, part := range page.Parts {
-			if sz := aws.ToInt64(part.Size); sz == partSize {
+			off := int64(aws.ToInt32(part.PartNumber)-1) * partSize
+			if sz := aws.ToInt64(part.Size); off < size && sz == min(partSize, size-off) {
 				n += sz
 			}
 		}

@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/tools.sh versitygw toxiproxy rclone
 mkdir -p .run
-go test -run '^$' -bench BenchmarkCopy -benchtime 1x -timeout 60m ./test/bench | tee .run/bench.log | grep -E 'SUMMARY|^Benchmark|^ok|FAIL'
+go test -run '^$' -bench "${BENCH:-BenchmarkCopy}" -benchtime 1x -timeout 60m ./test/bench | tee .run/bench.log | grep -E 'SUMMARY|^Benchmark|^ok|FAIL'

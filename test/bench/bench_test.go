@@ -48,14 +48,70 @@ type measurement struct {
 	bytes   int64
 }
 
-func BenchmarkCopy(b *testing.B) {
-	root := emulator.RepoRoot(b)
+// buildS3migrate builds the CLI once per benchmark.
+func buildS3migrate(b *testing.B) string {
+	b.Helper()
 	bin := filepath.Join(b.TempDir(), "s3migrate")
 	cmd := exec.Command("go", "build", "-o", bin, "./src/cmd/s3migrate")
-	cmd.Dir = root
+	cmd.Dir = emulator.RepoRoot(b)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("build s3migrate: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// s3migrateArgs is the command line and environment of one s3migrate copy.
+func s3migrateArgs(b *testing.B, bin string, src, dst *emulator.S3Server, dstEndpoint, bucket, prefix string, extra ...string) ([]string, []string) {
+	argv := append([]string{bin, "copy", "--progress", "none", "--state", filepath.Join(b.TempDir(), "state.db"),
+		"--src-endpoint", src.Endpoint, "--src-path-style", "--src-region", src.Region,
+		"--dst-endpoint", dstEndpoint, "--dst-path-style", "--dst-region", dst.Region}, extra...)
+	argv = append(argv, "s3://"+bucket+"/data/", "s3://"+bucket+"/"+prefix)
+	env := append(os.Environ(), "S3MIGRATE_SRC_ACCESS_KEY_ID="+src.AccessKey, "S3MIGRATE_SRC_SECRET_ACCESS_KEY="+src.SecretKey,
+		"S3MIGRATE_DST_ACCESS_KEY_ID="+dst.AccessKey, "S3MIGRATE_DST_SECRET_ACCESS_KEY="+dst.SecretKey)
+	return argv, env
+}
+
+// longHaul puts a toxiproxy link with sc's latency and per-connection
+// bandwidth in front of dst and returns its endpoint.
+func longHaul(b *testing.B, tox *emulator.Toxiproxy, dst *emulator.S3Server, sc scenario) string {
+	link := tox.Proxy(b, sc.name, strings.TrimPrefix(dst.Endpoint, "http://"))
+	if sc.latencyMs > 0 {
+		link.Latency(b, "upstream", sc.latencyMs, 0)
+		link.Latency(b, "downstream", sc.latencyMs, 0)
+	}
+	if sc.perConnKBs > 0 {
+		link.Bandwidth(b, "upstream", sc.perConnKBs)
+	}
+	return "http://" + link.Addr()
+}
+
+// BenchmarkPartsInFlight measures s3migrate's speed and memory on the
+// long-haul link for several --parts-in-flight values: how the default
+// was chosen.
+func BenchmarkPartsInFlight(b *testing.B) {
+	bin := buildS3migrate(b)
+	src, dst := emulator.StartS3(b), emulator.StartS3(b)
+	tox := emulator.StartToxiproxy(b)
+	sc := scenarios()[1]
+	src.CreateBucket(b, "sweep")
+	dst.CreateBucket(b, "sweep")
+	total := fillSource(b, src, "sweep", sc.objects)
+	ep := longHaul(b, tox, dst, sc)
+	for _, n := range []int{4, 16, 32, 64, 128} {
+		b.Run(fmt.Sprintf("%s/parts-in-flight-%d", sc.name, n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				argv, env := s3migrateArgs(b, bin, src, dst, ep, "sweep", fmt.Sprintf("p%d-%d/", n, i), "--parts-in-flight", strconv.Itoa(n))
+				m := timed(b, argv, env)
+				b.ReportMetric(float64(total)/1e6/m.seconds, "MB/s")
+				b.ReportMetric(m.rssMiB, "peakRSS_MiB")
+				fmt.Printf("SUMMARY %s parts-in-flight %3d: %6.1f MB/s, %5.0f MiB peak RSS\n", sc.name, n, float64(total)/1e6/m.seconds, m.rssMiB)
+			}
+		})
+	}
+}
+
+func BenchmarkCopy(b *testing.B) {
+	bin := buildS3migrate(b)
 	rclone := emulator.Tool(b, "rclone")
 	src := emulator.StartS3(b)
 	dst := emulator.StartS3(b)
@@ -66,15 +122,7 @@ func BenchmarkCopy(b *testing.B) {
 		src.CreateBucket(b, bucket)
 		dst.CreateBucket(b, bucket)
 		total := fillSource(b, src, bucket, sc.objects)
-		link := tox.Proxy(b, sc.name, strings.TrimPrefix(dst.Endpoint, "http://"))
-		if sc.latencyMs > 0 {
-			link.Latency(b, "upstream", sc.latencyMs, 0)
-			link.Latency(b, "downstream", sc.latencyMs, 0)
-		}
-		if sc.perConnKBs > 0 {
-			link.Bandwidth(b, "upstream", sc.perConnKBs)
-		}
-		dstEndpoint := "http://" + link.Addr()
+		dstEndpoint := longHaul(b, tox, dst, sc)
 		results := map[string]measurement{}
 		for _, tool := range []string{"s3migrate", "rclone"} {
 			b.Run(sc.name+"/"+tool, func(b *testing.B) {
@@ -84,12 +132,7 @@ func BenchmarkCopy(b *testing.B) {
 					env := os.Environ()
 					switch tool {
 					case "s3migrate":
-						argv = []string{bin, "copy", "--progress", "none", "--state", filepath.Join(b.TempDir(), "state.db"),
-							"--src-endpoint", src.Endpoint, "--src-path-style", "--src-region", src.Region,
-							"--dst-endpoint", dstEndpoint, "--dst-path-style", "--dst-region", dst.Region,
-							"s3://" + bucket + "/data/", "s3://" + bucket + "/" + prefix}
-						env = append(env, "S3MIGRATE_SRC_ACCESS_KEY_ID="+src.AccessKey, "S3MIGRATE_SRC_SECRET_ACCESS_KEY="+src.SecretKey,
-							"S3MIGRATE_DST_ACCESS_KEY_ID="+dst.AccessKey, "S3MIGRATE_DST_SECRET_ACCESS_KEY="+dst.SecretKey)
+						argv, env = s3migrateArgs(b, bin, src, dst, dstEndpoint, bucket, prefix)
 					case "rclone":
 						argv = []string{rclone, "copy", "--config", "/dev/null", "src:" + bucket + "/data/", "dst:" + bucket + "/" + prefix}
 						for side, s := range map[string]*emulator.S3Server{"SRC": src, "DST": dst} {

@@ -303,7 +303,12 @@ func (e *Engine) unchanged(ctx context.Context, job Job, st ObjectState, v Sourc
 		return true
 	}
 	// Same ETag means same bytes when both sides computed it the same way.
-	return v.ETag != "" && d.ETag == v.ETag
+	if v.ETag != "" && d.ETag == v.ETag {
+		return true
+	}
+	// A multipart destination (our own earlier copy whose state is lost)
+	// has an ETag the source's cannot equal: recompute it from the source.
+	return e.sourceMatchesMultipartETag(ctx, job.SourceKey, v, d.ETag)
 }
 
 func (e *Engine) singlePut(ctx context.Context, job Job, so SourceObject, opt PutOptions) Result {

@@ -119,7 +119,7 @@ func TestStopStartingLeavesResumableUpload(t *testing.T) {
 // source and sends nothing; a same-size object with other bytes is copied.
 func TestLostStateSendsNothingForCopiedObjects(t *testing.T) {
 	ctx := context.Background()
-	srcSrv, src, dstSrv, dst := sides(t)
+	srcSrv, src, _, dst := sides(t)
 	body := make([]byte, 11<<20+3)
 	rand.Read(body)
 	for _, k := range []string{"same", "other"} {
@@ -140,7 +140,6 @@ func TestLostStateSendsNothingForCopiedObjects(t *testing.T) {
 	if _, err := srcSrv.Client().PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("src"), Key: aws.String("other"), Body: bytes.NewReader(other)}); err != nil {
 		t.Fatal(err)
 	}
-	_ = dstSrv
 	second, _ := transfer.New(src, dst, nil, transfer.Options{PartsInFlight: 4}, nil, nil) // no state: as if the file was lost
 	if r := second.Copy(ctx, transfer.Job{SourceKey: "same", DestKey: "same"}); r.Err != nil || r.Method != transfer.MethodUnchanged || r.Sent != 0 {
 		t.Fatalf("re-run without state = %+v, want unchanged with 0 bytes sent", r)

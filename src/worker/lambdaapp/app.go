@@ -83,11 +83,11 @@ func New(ctx context.Context, lookup func(string) (string, bool), logs, metricsO
 	app.states.TTL = tune.StateTTL
 
 	conns := env.MaxConnections
-	own, err := netx.NewHTTPClient(netx.Config{ConnsPerHost: conns, Logger: log})
+	own, err := netx.NewHTTPClient(netx.Config{ConnsPerHost: conns, UploadBytesPerSec: tune.BandwidthLimit, Logger: log})
 	if err != nil {
 		return nil, err
 	}
-	far, err := netx.NewHTTPClient(netx.Config{ConnsPerHost: conns, ProxyURL: env.ProxyURL, Logger: log})
+	far, err := netx.NewHTTPClient(netx.Config{ConnsPerHost: conns, ProxyURL: env.ProxyURL, UploadBytesPerSec: tune.BandwidthLimit, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", lambdaenv.EnvProxyURL, err)
 	}

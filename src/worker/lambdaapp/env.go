@@ -30,6 +30,7 @@ const (
 	EnvLogLevel          = "S3MIGRATE_LOG_LEVEL"
 	EnvStateTTL          = "S3MIGRATE_STATE_TTL"
 	EnvDisableServerCopy = "S3MIGRATE_NO_SERVER_SIDE_COPY"
+	EnvBandwidthLimit    = "S3MIGRATE_BANDWIDTH_LIMIT"
 )
 
 // TuningVar documents one tuning variable.
@@ -56,6 +57,7 @@ func TuningVariables() []TuningVar {
 		{EnvLogLevel, "info", "debug, info, warn or error"},
 		{EnvStateTTL, "0", "DynamoDB may delete DONE/SKIPPED items this long after they end (e.g. 720h); 0: keep"},
 		{EnvDisableServerCopy, "false", "never use CopyObject/UploadPartCopy"},
+		{EnvBandwidthLimit, "0", "upload bytes/s per function instance (e.g. 40MB); 0: unlimited"},
 	}
 }
 
@@ -78,6 +80,7 @@ type Tuning struct {
 	LogLevel          string
 	StateTTL          time.Duration
 	DisableServerCopy bool
+	BandwidthLimit    int64
 }
 
 // ParseTuning reads the tuning variables through lookup.
@@ -141,6 +144,7 @@ func ParseTuning(lookup func(string) (string, bool)) (Tuning, error) {
 		LogLevel:          func() string { v, _ := get(EnvLogLevel); return v }(),
 		StateTTL:          duration(EnvStateTTL, 0),
 		DisableServerCopy: boolean(EnvDisableServerCopy),
+		BandwidthLimit:    integer(EnvBandwidthLimit, 0),
 	}
 	if t.LogLevel == "" {
 		t.LogLevel = "info"

@@ -148,3 +148,39 @@ func TestLostStateSendsNothingForCopiedObjects(t *testing.T) {
 		t.Fatalf("same size, other bytes = %+v, want a full copy", r)
 	}
 }
+
+// TestServerSideCopyWhenOneCredentialReadsBoth: source and destination on
+// one endpoint with one set of keys copy with CopyObject, keeping metadata.
+func TestServerSideCopyWhenOneCredentialReadsBoth(t *testing.T) {
+	ctx := context.Background()
+	srv := emulator.StartS3(t)
+	srv.CreateBucket(t, "one")
+	srv.CreateBucket(t, "two")
+	c, err := s3side.New(ctx, s3side.Config{Region: srv.Region, Endpoint: srv.Endpoint, PathStyle: true,
+		AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := c.Bucket(ctx, "one")
+	dstBucket, _ := c.Bucket(ctx, "two")
+	body := []byte("copied inside the endpoint")
+	if _, err := srv.Client().PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("one"), Key: aws.String("k"),
+		Body: bytes.NewReader(body), ContentType: aws.String("text/x-test"), Metadata: map[string]string{"a": "b"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		disable bool
+		want    transfer.Method
+	}{{false, transfer.MethodServerCopy}, {true, transfer.MethodPut}} {
+		eng, _ := transfer.New(src, dstBucket.Destination(), nil, transfer.Options{DisableServerSideCopy: tc.disable}, nil, nil)
+		key := "k-" + string(tc.want)
+		r := eng.Copy(ctx, transfer.Job{SourceKey: "k", DestKey: key})
+		if r.Err != nil || r.Method != tc.want {
+			t.Fatalf("disable=%v: copy = %+v, want method %s", tc.disable, r, tc.want)
+		}
+		h, err := srv.Client().HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("two"), Key: aws.String(key)})
+		if err != nil || aws.ToInt64(h.ContentLength) != int64(len(body)) || aws.ToString(h.ContentType) != "text/x-test" || h.Metadata["a"] != "b" {
+			t.Fatalf("disable=%v: destination %+v, %v", tc.disable, h, err)
+		}
+	}
+}

@@ -97,7 +97,7 @@ func runWorker(ctx context.Context, env Env, args []string) int {
 		WorkerID: f.workerID, DestBucket: destBucket, DestPrefix: destPrefix, DeleteOnRemove: deleteOnRemove,
 		Engine: f.options(), ObjectsInFlight: f.objectsInFlight, Lease: lease, DeadlineMargin: margin,
 		FanOutBytes: fanOut, EstimatedBytesPerSec: estimatedMBps * 1_000_000, RangeParts: rangeParts,
-		FailAfterReceives: failAfter, RequeueAfterReceives: requeueAfter, Visibility: visibility,
+		FailAfterReceives: failAfter, RequeueAfterReceives: requeueAfter, Visibility: visibility, RetryDelay: retryDelay,
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageError(env, "%v", err)
@@ -134,7 +134,7 @@ func runWorker(ctx context.Context, env Env, args []string) int {
 	}
 	log.Info("worker started", "queue", svc.queueURL, "table", svc.table, "objects_in_flight", cfg.ObjectsInFlight,
 		"parts_in_flight", f.partsInFlight)
-	if err := w.Run(ctx, q, worker.RunOptions{ShutdownGrace: grace, RetryDelay: retryDelay}); err != nil {
+	if err := w.Run(ctx, q, worker.RunOptions{ShutdownGrace: grace}); err != nil {
 		fmt.Fprintf(env.Stderr, "s3migrate: worker: %v\n", err)
 		return ExitFailed
 	}

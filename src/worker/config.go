@@ -72,6 +72,11 @@ type Config struct {
 	// Earlier hand-offs make the message visible again at once. Default 3.
 	RequeueAfterReceives int
 
+	// RetryDelay is how long a failed message stays hidden before the
+	// next attempt, multiplied by its receive count (at most 15 min).
+	// Default 30 s.
+	RetryDelay time.Duration
+
 	// Visibility is the queue's visibility timeout for messages in work
 	// (Lambda: the queue's setting; EC2: what it receives with). The
 	// worker extends visibility when the work may outlast it. 0: never.
@@ -110,6 +115,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RequeueAfterReceives == 0 {
 		c.RequeueAfterReceives = DefaultRequeueAfterReceives
+	}
+	if c.RetryDelay == 0 {
+		c.RetryDelay = 30 * time.Second
 	}
 	if c.Engine.PartSize == 0 {
 		c.Engine.PartSize = transfer.DefaultPartSize

@@ -17,10 +17,6 @@ type ProcessOptions struct {
 	// Stop, when closed, stops starting parts (SIGTERM on EC2); in-flight
 	// parts finish and the rest is handed back.
 	Stop <-chan struct{}
-	// RetryDelay is how long a failed message stays hidden before the
-	// next attempt (multiplied by its receive count, at most 15 min).
-	// Default 30 s.
-	RetryDelay time.Duration
 }
 
 // invocation is the state of one Process call.
@@ -78,9 +74,6 @@ func (inv *invocation) holdClaim(id string, held bool) {
 // and Retry are made here; the caller deletes Ack messages (the Lambda
 // event source mapping does it for messages not reported as failures).
 func (w *Worker) Process(ctx context.Context, msgs []Message, opts ProcessOptions) []Result {
-	if opts.RetryDelay <= 0 {
-		opts.RetryDelay = 30 * time.Second
-	}
 	inv := &invocation{w: w, opts: opts, start: time.Now(), stop: make(chan struct{}), sent0: w.sent.Load(),
 		claims: map[string]bool{}, log: w.log}
 	if opts.RequestID != "" {
@@ -268,7 +261,7 @@ func (inv *invocation) settle(ctx context.Context, msgs []Message, results []Res
 			}
 		case Retry:
 			if m.ReceiptHandle != "" {
-				d := inv.opts.RetryDelay * time.Duration(max(1, m.ReceiveCount))
+				d := w.cfg.RetryDelay * time.Duration(max(1, m.ReceiveCount))
 				changes = append(changes, queue.VisibilityChange{ReceiptHandle: m.ReceiptHandle, Timeout: min(d, 15*time.Minute)})
 			}
 		}

@@ -26,8 +26,6 @@ type RunOptions struct {
 	// their visibility timeout and resume from the parts at the
 	// destination). Default 90 s (a spot interruption gives 2 min).
 	ShutdownGrace time.Duration
-	// RetryDelay: see ProcessOptions.
-	RetryDelay time.Duration
 }
 
 // Run long-polls rq and processes up to Config.ObjectsInFlight messages at
@@ -89,7 +87,7 @@ func (w *Worker) Run(ctx context.Context, rq Receiver, opts RunOptions) error {
 				defer wg.Done()
 				defer func() { <-slots }()
 				msg := Message{ID: m.ID, ReceiptHandle: m.ReceiptHandle, Body: m.Body, ReceiveCount: m.ReceiveCount}
-				res := w.Process(workCtx, []Message{msg}, ProcessOptions{Stop: ctx.Done(), RetryDelay: opts.RetryDelay})
+				res := w.Process(workCtx, []Message{msg}, ProcessOptions{Stop: ctx.Done()})
 				if res[0].Outcome == Ack {
 					if err := rq.Delete(workCtx, m.ReceiptHandle); err != nil {
 						w.log.Warn("could not delete a done message; it comes again and is dropped as a duplicate", "message_id", m.ID, "err", err)

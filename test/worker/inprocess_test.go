@@ -33,7 +33,7 @@ func (s *stack) drain(t *testing.T, w *worker.Worker, within time.Duration) {
 			}
 			continue
 		}
-		for i, r := range w.Process(ctx, toWorker(msgs...), worker.ProcessOptions{RetryDelay: time.Second}) {
+		for i, r := range w.Process(ctx, toWorker(msgs...), worker.ProcessOptions{}) {
 			if r.Outcome == worker.Ack {
 				if err := s.q.Delete(ctx, msgs[i].ReceiptHandle); err != nil {
 					t.Fatalf("delete: %v", err)

@@ -77,7 +77,7 @@ func New(ctx context.Context, lookup func(string) (string, bool), logs, metricsO
 	if err != nil {
 		return nil, fmt.Errorf("load the function's AWS configuration: %w", err)
 	}
-	app := &App{env: env, tune: tune, aws: awsCfg, log: log.With("worker_id", id), id: id,
+	app := &App{env: env, tune: tune, aws: awsCfg, log: log, id: id,
 		sqs: sqs.NewFromConfig(awsCfg), emf: metrics.New(metricsOut, metrics.DimFunctionName, fn)}
 	app.states = dynamostore.New(dynamodb.NewFromConfig(awsCfg), env.Table)
 	app.states.TTL = tune.StateTTL
@@ -147,6 +147,7 @@ func (a *App) worker(ctx context.Context, eventSourceARN string) (*worker.Worker
 		ObjectsInFlight: a.tune.ObjectsInFlight, DeadlineMargin: a.tune.DeadlineMargin, FanOutBytes: a.tune.FanOutBytes,
 		EstimatedBytesPerSec: a.tune.EstimatedMBps * 1_000_000, RangeParts: a.tune.RangeParts,
 		FailAfterReceives: a.tune.FailAfter, RequeueAfterReceives: a.tune.RequeueAfter, Visibility: a.tune.Visibility,
+		RetryDelay: a.tune.RetryDelay,
 	}
 	w, err := worker.New(cfg, a.states, a.q, a.buckets, a.emf, a.log)
 	if err != nil {

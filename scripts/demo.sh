@@ -50,7 +50,7 @@ step "running the same command again: it resumes from the parts already at the d
 "${copy[@]}" "${progress[@]}"
 
 step "running it a third time: nothing left to send"
-"${copy[@]}" --progress json | grep '"event":"summary"' | python3 -c 'import json,sys; c=json.load(sys.stdin)["counters"]; print(f"third run: {c[\"bytes_sent\"]} bytes sent, {c[\"objects_skipped\"]} of {c[\"objects_total\"]} objects already identical at the destination")'
+"${copy[@]}" --progress json | grep '"event":"summary"' | python3 -c 'import json,sys; c=json.load(sys.stdin)["counters"]; print("third run: %d bytes sent, %d of %d objects already identical at the destination" % (c["bytes_sent"], c["objects_skipped"], c["objects_total"]))'
 
 step "verifying every object (SHA-256) at source and destination"
 S3FILL_ACCESS_KEY_ID=$SRC_ACCESS_KEY_ID S3FILL_SECRET_ACCESS_KEY=$SRC_SECRET_ACCESS_KEY \

@@ -44,7 +44,7 @@ func runStatus(ctx context.Context, env Env, args []string) int {
 		if *all || st.Status == transfer.StatusFailed || st.Status == transfer.StatusRunning {
 			line := fmt.Sprintf("%-8s %q", st.Status, st.SourceKey)
 			if st.Status == transfer.StatusRunning {
-				line += fmt.Sprintf(" (upload %s, %d of %d bytes, attempt %d)", short(st.UploadID), st.Bytes, st.Source.Size, st.Attempts)
+				line += fmt.Sprintf(" (%d bytes, resumable upload %s with %s parts, attempt %d)", st.Source.Size, short(st.UploadID), humanSize(st.PartSize), st.Attempts)
 			}
 			if st.Error != "" {
 				line += ": " + st.Error
@@ -81,4 +81,11 @@ func short(s string) string {
 		return s[:12] + "…"
 	}
 	return s
+}
+
+func humanSize(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d B", n)
 }

@@ -1,11 +1,12 @@
 output "environment" {
-  description = "Environment variables that tell the worker where the far side's key is: S3MIGRATE_FAR_CREDENTIALS_SSM (parameter name), S3MIGRATE_FAR_CREDENTIALS_SECRET (secret ARN) or the KMS-encrypted aws_access_key_id / aws_secret_access_key (base64 ciphertext). Never the key itself."
+  description = "Environment variables that tell the worker where the far side's key is: S3MIGRATE_FAR_CREDENTIALS_SSM (parameter name), S3MIGRATE_FAR_CREDENTIALS_SECRET (secret ARN) or the KMS-encrypted aws_access_key_id / aws_secret_access_key (base64 ciphertext, with S3MIGRATE_FAR_CREDENTIALS_KMS=true so the worker decrypts them). Never the key itself."
   value = (
     var.mode == "ssm" ? tomap({ S3MIGRATE_FAR_CREDENTIALS_SSM = local.parameter_name }) :
     var.mode == "secretsmanager" ? tomap({ S3MIGRATE_FAR_CREDENTIALS_SECRET = aws_secretsmanager_secret.this[0].arn }) :
     tomap({
-      aws_access_key_id     = aws_kms_ciphertext.access_key_id[0].ciphertext_blob
-      aws_secret_access_key = aws_kms_ciphertext.secret_access_key[0].ciphertext_blob
+      aws_access_key_id             = aws_kms_ciphertext.access_key_id[0].ciphertext_blob
+      aws_secret_access_key         = aws_kms_ciphertext.secret_access_key[0].ciphertext_blob
+      S3MIGRATE_FAR_CREDENTIALS_KMS = "true"
     })
   )
 }

@@ -219,13 +219,18 @@ resource "aws_eip" "nat" {
   depends_on = [aws_internet_gateway.this]
 }
 
+# Service principals differ between partitions (aws, aws-cn).
+data "aws_service_principal" "ec2" {
+  service_name = "ec2"
+}
+
 data "aws_iam_policy_document" "assume_ec2" {
   statement {
     actions = ["sts:AssumeRole"]
 
     principals {
       type        = "Service"
-      identifiers = ["ec2.amazonaws.com"]
+      identifiers = [data.aws_service_principal.ec2.name]
     }
   }
 }

@@ -17,7 +17,7 @@ variable "hash_key" {
 variable "ttl_attribute" {
   type        = string
   description = "Attribute holding the expiry time (epoch seconds) of an item; items without it never expire. null = TTL off."
-  default     = "expires_at"
+  default     = "ttl"
 }
 
 variable "point_in_time_recovery" {

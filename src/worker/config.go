@@ -55,11 +55,6 @@ type Config struct {
 	// RangeParts is the number of parts per sub-job. 0: as many as one
 	// worker uploads in half a budget at EstimatedBytesPerSec.
 	RangeParts int
-	// FanOutLease is how long the coordinator's claim of a fanned-out
-	// object holds (duplicates of the coordinating message are dropped
-	// meanwhile). Default: twice the estimated single-worker time, at
-	// least 1 h.
-	FanOutLease time.Duration
 	// FailAfterReceives: a sub-job that still fails when received this
 	// many times marks its object FAILED and aborts the upload (it would
 	// otherwise only reach the DLQ). Default 5; set below the queue's

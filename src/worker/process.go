@@ -123,12 +123,14 @@ func (w *Worker) Process(ctx context.Context, msgs []Message, opts ProcessOption
 }
 
 // merge folds a message's task results into its Result: any Retry makes
-// the message Retry, else any HandBack makes it HandBack.
+// the message Retry (after the longest delay asked), else any HandBack
+// makes it HandBack.
 func merge(r Result, outs []taskResult) Result {
 	for _, o := range outs {
 		if o.outcome > r.Outcome {
 			r.Outcome, r.Reason = o.outcome, o.reason
 		}
+		r.Delay = max(r.Delay, o.delay)
 	}
 	return r
 }
@@ -261,8 +263,8 @@ func (inv *invocation) settle(ctx context.Context, msgs []Message, results []Res
 			}
 		case Retry:
 			if m.ReceiptHandle != "" {
-				d := w.cfg.RetryDelay * time.Duration(max(1, m.ReceiveCount))
-				changes = append(changes, queue.VisibilityChange{ReceiptHandle: m.ReceiptHandle, Timeout: min(d, 15*time.Minute)})
+				d := min(w.cfg.RetryDelay*time.Duration(max(1, m.ReceiveCount)), 15*time.Minute)
+				changes = append(changes, queue.VisibilityChange{ReceiptHandle: m.ReceiptHandle, Timeout: min(max(d, r.Delay), queue.MaxVisibility)})
 			}
 		}
 	}

@@ -16,6 +16,7 @@ import (
 type taskResult struct {
 	outcome Outcome
 	reason  string
+	delay   time.Duration // Retry: at least this long before the next attempt
 }
 
 func ack() taskResult                   { return taskResult{outcome: Ack} }
@@ -98,8 +99,11 @@ func (inv *invocation) copy(ctx context.Context, m Message, t message.Task) task
 			log.Info("object busy with another version; retrying later", "holder", st.WorkerID)
 			return retry("another worker is copying an older version of the object")
 		}
-		log.Info("another worker is copying the object; duplicate message dropped", "holder", st.WorkerID)
-		return ack()
+		// A duplicate, or this very message after its worker died (kill -9):
+		// come back when the holder's lease may have run out. A live holder
+		// finishes first and the next attempt finds the object DONE.
+		log.Info("another worker holds the object; retrying after its lease", "holder", st.WorkerID)
+		return taskResult{outcome: Retry, reason: "another worker (" + st.WorkerID + ") holds the object", delay: inv.lease()}
 	case err != nil:
 		log.Warn("claim failed; retrying later", "err", err)
 		return retry(err.Error())
@@ -246,13 +250,9 @@ func (inv *invocation) coordinate(ctx context.Context, log *slog.Logger, t messa
 		log.Warn("fan-out: some sub-jobs were not sent; retrying the whole fan-out later", "err", err)
 		return retry(err.Error())
 	}
-	lease := w.cfg.FanOutLease
-	if lease == 0 {
-		lease = max(time.Hour, 2*time.Duration(float64(so.Version.Size)/float64(w.cfg.EstimatedBytesPerSec)*float64(time.Second)))
-	}
-	if err := w.states.ExtendLease(ctx, st.ID, w.cfg.WorkerID, lease); err != nil {
-		log.Warn("fan-out: could not extend the claim; a duplicate message may fan out again (harmless)", "err", err)
-	}
+	// The sub-jobs carry the object from here; a duplicate of this message
+	// claims it again, reuses the upload and finds its ranges counted.
+	inv.release(ctx, log, st)
 	log.Info("giant object fanned out", "upload_id", mp.UploadID, "parts", mp.Plan.Parts, "part_size", mp.Plan.PartSize,
 		"sub_jobs", len(bodies), "parts_per_sub_job", rangeParts, "bytes", so.Version.Size)
 	return ack()

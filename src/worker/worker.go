@@ -106,6 +106,9 @@ type Result struct {
 	MessageID string
 	Outcome   Outcome
 	Reason    string // why, for Retry and HandBack
+	// Delay: Retry only; the message was hidden for at least this long
+	// (another worker's lease).
+	Delay time.Duration
 }
 
 // Worker processes messages. Safe for concurrent use.

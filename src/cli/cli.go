@@ -125,7 +125,7 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
-// listFlag is a repeatable string flag that also splits on commas.
+// listFlag is a repeatable string flag.
 type listFlag []string
 
 func (l *listFlag) String() string { return strings.Join(*l, ",") }

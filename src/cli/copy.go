@@ -261,6 +261,7 @@ func openBucket(ctx context.Context, env Env, f *sideFlags, name string, hc *htt
 // listing of the source prefix, or the one key; filtered and mapped.
 func enumerate(ctx context.Context, env Env, src, dst selection.Location, lister transfer.Lister, keyList string,
 	filter *selection.Filter, emit func(transfer.Job, int64) error) error {
+	seen := map[string]bool{} // a key list may name a key twice: copy it once
 	add := func(key string, size int64) error {
 		rel := strings.TrimPrefix(key, src.Key)
 		if !src.IsPrefix() {
@@ -268,6 +269,12 @@ func enumerate(ctx context.Context, env Env, src, dst selection.Location, lister
 		}
 		if !filter.Match(rel) {
 			return nil
+		}
+		if keyList != "" {
+			if seen[key] {
+				return nil
+			}
+			seen[key] = true
 		}
 		return emit(transfer.Job{SourceKey: key, DestKey: selection.DestKey(src, dst, key),
 			StateID: dst.Bucket + "/" + selection.DestKey(src, dst, key)}, size)

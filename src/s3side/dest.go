@@ -69,6 +69,7 @@ func (d *Destination) Stat(ctx context.Context, key string) (transfer.DestObject
 		ETag:     unquote(aws.ToString(h.ETag)),
 		Meta:     metaFromHead(h),
 		Checksum: checksumFromHead(h),
+		SSE:      string(h.ServerSideEncryption),
 	}
 	if d.b.client.cfg.CopyTags {
 		tags, err := d.b.tags(ctx, key, "")

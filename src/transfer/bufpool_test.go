@@ -6,18 +6,21 @@ import (
 	"time"
 )
 
-func TestBufferPoolBoundsBuffersOut(t *testing.T) {
-	p := NewBufferPool(2)
+func TestBufferPoolBoundsMemory(t *testing.T) {
 	ctx := context.Background()
+	short := func() context.Context {
+		c, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+		t.Cleanup(cancel)
+		return c
+	}
+	p := NewBufferPool(2, 10) // budget 20 bytes
 	a, _ := p.Get(ctx, 10)
-	b, _ := p.Get(ctx, 20)
-	if len(a) != 10 || len(b) != 20 {
+	b, _ := p.Get(ctx, 3) // weighs one unit
+	if len(a) != 10 || len(b) != 3 {
 		t.Fatalf("lengths %d, %d", len(a), len(b))
 	}
-	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
-	defer cancel()
-	if _, err := p.Get(short, 5); err == nil {
-		t.Fatal("a third buffer was handed out from a pool of 2")
+	if _, err := p.Get(short(), 1); err == nil {
+		t.Fatal("a third buffer was handed out beyond the budget")
 	}
 	p.Put(a)
 	c, err := p.Get(ctx, 8)
@@ -29,12 +32,21 @@ func TestBufferPoolBoundsBuffersOut(t *testing.T) {
 	}
 	p.Put(b)
 	p.Put(c)
-	// Asking for larger buffers than any free one replaces, never accumulates.
+	// A buffer larger than the budget is handed out alone.
+	big, err := p.Get(ctx, 50)
+	if err != nil || len(big) != 50 {
+		t.Fatalf("oversized get: %d, %v", len(big), err)
+	}
+	if _, err := p.Get(short(), 1); err == nil {
+		t.Fatal("a buffer was handed out next to one that takes the whole budget")
+	}
+	p.Put(big)
+	// Growing requests replace free buffers instead of piling them up.
 	for i := 0; i < 10; i++ {
-		x, _ := p.Get(ctx, int64(100+i))
+		x, _ := p.Get(ctx, int64(12+i))
 		p.Put(x)
 	}
-	if len(p.free) > p.Slots() {
-		t.Fatalf("%d free buffers kept for %d slots", len(p.free), p.Slots())
+	if p.held > p.Budget() {
+		t.Fatalf("%d bytes held for a budget of %d", p.held, p.Budget())
 	}
 }

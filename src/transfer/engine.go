@@ -79,6 +79,10 @@ func (o Options) Validate() error {
 	if o.PartsInFlight < 1 {
 		return fmt.Errorf("parts in flight %d must be at least 1", o.PartsInFlight)
 	}
+	if o.PartAttempts < 1 || o.SourceRestarts < 0 || o.Backoff <= 0 {
+		return fmt.Errorf("part attempts (%d) must be at least 1, source restarts (%d) and backoff (%s) not negative",
+			o.PartAttempts, o.SourceRestarts, o.Backoff)
+	}
 	return nil
 }
 
@@ -166,7 +170,7 @@ func New(src Source, dst Destination, store StateStore, opts Options, obs Observ
 	if store == nil {
 		store = nopStore{}
 	}
-	return &Engine{src: src, dst: dst, store: store, opts: opts, pool: NewBufferPool(opts.PartsInFlight), obs: obs, log: log}, nil
+	return &Engine{src: src, dst: dst, store: store, opts: opts, pool: NewBufferPool(opts.PartsInFlight, opts.PartSize), obs: obs, log: log}, nil
 }
 
 // Options returns the effective options.
@@ -263,6 +267,10 @@ func (e *Engine) copyVersion(ctx context.Context, job Job, st *ObjectState) Resu
 	e.obs.ObjectStarted(job, v.Size)
 
 	if e.unchanged(ctx, job, *st, v) {
+		if st.UploadID != "" {
+			e.abort(ctx, job.DestKey, st.UploadID, "the destination already holds this version")
+			st.UploadID, st.PartSize = "", 0
+		}
 		e.obs.BytesSkipped(v.Size)
 		r.Method, r.Skipped, r.ETag = MethodUnchanged, v.Size, st.DestETag
 		if st.Status != StatusDone || !st.Source.Same(v) {
@@ -350,7 +358,7 @@ func (e *Engine) singlePut(ctx context.Context, job Job, so SourceObject, opt Pu
 			e.log.Warn("put failed; retrying", "key", job.DestKey, "attempt", attempt, "err", err)
 			continue
 		}
-		if err := e.verifyObject(ctx, job.DestKey, v.Size, etag, e.plainETagExpected(opt, hex.EncodeToString(sum[:]))); err != nil {
+		if err := e.verifyObject(ctx, job.DestKey, v.Size, etag, hex.EncodeToString(sum[:])); err != nil {
 			r.Err = err
 			return r
 		}
@@ -362,21 +370,11 @@ func (e *Engine) singlePut(ctx context.Context, job Job, so SourceObject, opt Pu
 	return r
 }
 
-// plainETagExpected returns the ETag S3 computes for these bytes, or "" when
-// the destination's encryption makes ETag something other than the MD5.
-func (e *Engine) plainETagExpected(opt PutOptions, md5hex string) string {
-	if opt.SSE == "aws:kms" || opt.SSE == "aws:kms:dsse" {
-		return ""
-	}
-	return md5hex
-}
-
-// verifyObject checks the finished destination object: size always, ETag
-// when one is expected.
+// verifyObject checks the finished destination object: the size always;
+// the ETag (returned and stored) against want when want is set and the
+// encryption the destination applied keeps ETag = MD5 (not under KMS,
+// whether asked for or the bucket's default).
 func (e *Engine) verifyObject(ctx context.Context, key string, size int64, etag, want string) error {
-	if want != "" && etag != want {
-		return fmt.Errorf("destination %q returned ETag %s, expected %s: %w", key, etag, want, ErrIntegrity)
-	}
 	d, err := e.dst.Stat(ctx, key)
 	if err != nil {
 		return fmt.Errorf("verify destination %q: %w", key, err)
@@ -384,7 +382,13 @@ func (e *Engine) verifyObject(ctx context.Context, key string, size int64, etag,
 	if d.Size != size {
 		return fmt.Errorf("destination %q has %d bytes, source has %d: %w", key, d.Size, size, ErrIntegrity)
 	}
-	if want != "" && d.ETag != want {
+	if want == "" || !d.ETagIsMD5() {
+		return nil
+	}
+	if etag != want {
+		return fmt.Errorf("destination %q returned ETag %s, expected %s: %w", key, etag, want, ErrIntegrity)
+	}
+	if d.ETag != want {
 		return fmt.Errorf("destination %q has ETag %s, expected %s: %w", key, d.ETag, want, ErrIntegrity)
 	}
 	return nil

@@ -184,3 +184,48 @@ func TestServerSideCopyWhenOneCredentialReadsBoth(t *testing.T) {
 		}
 	}
 }
+
+// TestUploadWithOtherSettingsIsNotResumed: an upload begun with one storage
+// class is aborted, not continued, when the next run asks for another.
+func TestUploadWithOtherSettingsIsNotResumed(t *testing.T) {
+	ctx := context.Background()
+	srcSrv, src, dstSrv, dst := sides(t)
+	body := make([]byte, 11<<20)
+	rand.Read(body)
+	if _, err := srcSrv.Client().PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("src"), Key: aws.String("k"), Body: bytes.NewReader(body)}); err != nil {
+		t.Fatal(err)
+	}
+	store, err := sqlitestore.Open(ctx, t.TempDir()+"/state.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	stop := make(chan struct{})
+	close(stop)
+	first, _ := transfer.New(src, dst, store, transfer.Options{Put: transfer.PutOptions{StorageClass: "STANDARD"}}, nil, nil)
+	if r := first.Copy(ctx, transfer.Job{SourceKey: "k", DestKey: "k", StopStarting: stop}); !r.Incomplete {
+		t.Fatalf("first run = %+v, want incomplete", r)
+	}
+	st, _, _ := store.Load(ctx, "k")
+	mp := transfer.Multipart{SourceKey: "k", DestKey: "k", Source: st.Source, UploadID: st.UploadID}
+	mp.Plan, _ = transfer.NewPartPlan(int64(len(body)), st.PartSize)
+	if _, err := first.SendParts(ctx, mp, []int32{1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	second, _ := transfer.New(src, dst, store, transfer.Options{Put: transfer.PutOptions{StorageClass: "STANDARD_IA"}}, nil, nil)
+	if r := second.Copy(ctx, transfer.Job{SourceKey: "k", DestKey: "k"}); r.Err != nil || r.Status != transfer.StatusDone || r.Skipped != 0 {
+		t.Fatalf("second run = %+v, want a new upload (nothing skipped)", r)
+	}
+	ups, err := dstSrv.Client().ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String("dst")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range ups.Uploads {
+		if aws.ToString(u.UploadId) == st.UploadID {
+			t.Fatalf("the upload made with the other storage class (%s) is still there", st.UploadID)
+		}
+	}
+	if after, _, _ := store.Load(ctx, "k"); after.UploadID != "" {
+		t.Fatalf("state after the copy still names upload %s", after.UploadID)
+	}
+}

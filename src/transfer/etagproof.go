@@ -28,21 +28,39 @@ func (e *Engine) sourceMatchesMultipartETag(ctx context.Context, key string, v S
 		h := md5.New()
 		for p := int32(1); p <= plan.Parts; p++ {
 			off, length := plan.Range(p)
-			buf, err := e.pool.Get(ctx, length)
+			part, err := e.sourceMD5(ctx, key, v, off, length)
 			if err != nil {
 				return false
 			}
-			err = e.src.ReadRange(ctx, key, v, off, buf)
-			part := md5.Sum(buf)
-			e.pool.Put(buf)
-			if err != nil {
-				return false
-			}
-			h.Write(part[:])
+			h.Write(part)
 		}
 		same := hex.EncodeToString(h.Sum(nil)) == sum
 		e.log.Info("compared the source with the destination's multipart ETag", "key", key, "parts", n, "part_size", ps, "same", same)
 		return same
 	}
 	return false
+}
+
+// sourceMD5 hashes [off, off+length) of the pinned source in chunks of at
+// most one (base) part, so a destination with huge parts does not make the
+// engine hold a huge buffer.
+func (e *Engine) sourceMD5(ctx context.Context, key string, v SourceVersion, off, length int64) ([]byte, error) {
+	h := md5.New()
+	for done := int64(0); done < length; {
+		n := min(length-done, e.opts.PartSize)
+		buf, err := e.pool.Get(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		err = e.src.ReadRange(ctx, key, v, off+done, buf)
+		if err == nil {
+			h.Write(buf)
+		}
+		e.pool.Put(buf)
+		if err != nil {
+			return nil, err
+		}
+		done += n
+	}
+	return h.Sum(nil), nil
 }

@@ -126,7 +126,14 @@ type DestObject struct {
 	ETag     string // without quotes
 	Meta     Metadata
 	Checksum *Checksum
+	// SSE is the encryption the destination applied ("", "AES256",
+	// "aws:kms", "aws:kms:dsse"); under KMS the ETag is not the MD5.
+	SSE string
 }
+
+// ETagIsMD5 reports whether the object's ETag is the MD5 of its bytes (or,
+// for multipart objects, of its part MD5s): true unless KMS encrypted it.
+func (d DestObject) ETagIsMD5() bool { return d.SSE != "aws:kms" && d.SSE != "aws:kms:dsse" }
 
 // Upload is an in-progress multipart upload at the destination.
 type Upload struct {
@@ -157,6 +164,9 @@ type Destination interface {
 	// Put writes a whole object in one request with Content-MD5.
 	Put(ctx context.Context, key string, body []byte, md5 []byte, opt PutOptions) (etag string, err error)
 	CreateUpload(ctx context.Context, key string, opt PutOptions) (uploadID string, err error)
+	// UploadPart sends one part with Content-MD5. It returns an error
+	// wrapping ErrIntegrity when the returned ETag is not the part's MD5
+	// although the encryption the destination applied keeps ETag = MD5.
 	UploadPart(ctx context.Context, key, uploadID string, part PartBody) (etag string, err error)
 	// ListParts returns every part of the upload (all pages), ErrNoSuchUpload if gone.
 	ListParts(ctx context.Context, key, uploadID string) ([]Part, error)
@@ -192,21 +202,24 @@ const (
 // destination object; written a constant number of times per object (start,
 // hand-off, end), never per part.
 type ObjectState struct {
-	ID         string        `json:"id"` // StateID(dst bucket, dst key)
-	SourceKey  string        `json:"source_key"`
-	DestKey    string        `json:"dest_key"`
-	Status     Status        `json:"status"`
-	Source     SourceVersion `json:"source"`
-	UploadID   string        `json:"upload_id,omitempty"`
-	PartSize   int64         `json:"part_size,omitempty"`
-	Bytes      int64         `json:"bytes"`               // bytes at the destination when last written
-	DestETag   string        `json:"dest_etag,omitempty"` // ETag of the finished destination object
-	Attempts   int           `json:"attempts"`
-	Error      string        `json:"error,omitempty"`
-	WorkerID   string        `json:"worker_id,omitempty"`
-	FirstStart time.Time     `json:"first_start,omitempty"`
-	LastStart  time.Time     `json:"last_start,omitempty"`
-	End        time.Time     `json:"end,omitempty"`
+	ID        string        `json:"id"` // StateID(dst bucket, dst key)
+	SourceKey string        `json:"source_key"`
+	DestKey   string        `json:"dest_key"`
+	Status    Status        `json:"status"`
+	Source    SourceVersion `json:"source"`
+	UploadID  string        `json:"upload_id,omitempty"`
+	// Settings identifies how the upload writes (encryption, storage
+	// class, ACL, checksum); an upload made with other settings is not resumed.
+	Settings   string    `json:"settings,omitempty"`
+	PartSize   int64     `json:"part_size,omitempty"`
+	Bytes      int64     `json:"bytes"`               // bytes at the destination when last written
+	DestETag   string    `json:"dest_etag,omitempty"` // ETag of the finished destination object
+	Attempts   int       `json:"attempts"`
+	Error      string    `json:"error,omitempty"`
+	WorkerID   string    `json:"worker_id,omitempty"`
+	FirstStart time.Time `json:"first_start,omitempty"`
+	LastStart  time.Time `json:"last_start,omitempty"`
+	End        time.Time `json:"end,omitempty"`
 }
 
 // StateStore keeps ObjectState records. Implementations: SQLite (the CLI's

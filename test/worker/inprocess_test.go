@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/s3migrate/s3migrate/src/message"
 	"github.com/s3migrate/s3migrate/src/transfer"
 	"github.com/s3migrate/s3migrate/src/worker"
@@ -120,5 +122,47 @@ func TestDuplicateDeliveryAndTwoWorkersOnOneObject(t *testing.T) {
 	}
 	if st := s.state(t, "dup/big.bin"); st.Status != transfer.StatusDone || st.Attempts != 1 {
 		t.Fatalf("two workers on one object: want DONE after exactly 1 attempt (the other dropped it), state %+v", st)
+	}
+}
+
+// A sub-job that fails for good (the source changed under the fan-out)
+// ends the object FAILED with its reason and aborts the upload; the other
+// sub-jobs are dropped, nothing reaches the DLQ.
+func TestFanOutSubJobFailureFailsObjectAndAbortsUpload(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	key := "fan/changing.bin"
+	s.put(t, key, 30<<20)
+	etag, size := s.srcHead(t, key)
+	w := s.worker(t, worker.Config{Engine: transfer.Options{PartsInFlight: 4}, FanOutBytes: 20 << 20, RangeParts: 2, RetryDelay: time.Second})
+	s.send(t, s.job(t, key, size, etag))
+	ctx := testCtx(t, 2*time.Minute)
+	msgs, err := s.q.Receive(ctx, 1, 5*time.Second, 0)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("receive: %v", err)
+	}
+	if r := w.Process(ctx, toWorker(msgs...), worker.ProcessOptions{}); r[0].Outcome != worker.Ack {
+		t.Fatalf("coordinator: %s %s", r[0].Outcome, r[0].Reason)
+	}
+	_ = s.q.Delete(ctx, msgs[0].ReceiptHandle)
+	st := s.state(t, key)
+	if st.UploadID == "" {
+		t.Fatalf("no upload recorded by the coordinator: %+v", st)
+	}
+	s.put(t, key, 30<<20+1) // a new version: every sub-job's pinned read now fails
+	s.drain(t, w, time.Minute)
+	st = s.state(t, key)
+	if st.Status != transfer.StatusFailed || !strings.Contains(st.Error, "changed") {
+		t.Fatalf("want FAILED with the reason, got %s %q", st.Status, st.Error)
+	}
+	up, err := s.dstS3.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: &s.dstBucket})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(up.Uploads) != 0 {
+		t.Fatalf("the upload was not aborted: %d uploads left", len(up.Uploads))
+	}
+	if _, dlq := s.depth(t); dlq != 0 {
+		t.Fatalf("DLQ holds %d messages", dlq)
 	}
 }

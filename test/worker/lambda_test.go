@@ -182,6 +182,30 @@ func TestLambda(t *testing.T) {
 		}
 	})
 
+	t.Run("scheduled jobsender payload queues what differs and the workers copy it", func(t *testing.T) {
+		sums := map[string]string{}
+		for _, k := range []string{"js/one.bin", "js/two.bin", "js/ignored.tmp"} {
+			sums[k] = s.put(t, k, 3000)
+		}
+		sched := startRIE(t, 30*time.Second, env) // the EventBridge-invoked function: no SQS poller
+		out, err := sched.invoke(ctx, map[string]any{"jobsender": map[string]any{
+			"source": "s3://" + s.srcBucket + "/js/", "destination": "s3://" + s.dstBucket + "/js-copy/", "exclude": []string{"*.tmp"}}})
+		if err != nil {
+			t.Fatalf("jobsender invocation: %v", err)
+		}
+		var rep map[string]int64
+		if err := json.Unmarshal(out, &rep); err != nil || rep["Queued"] != 2 || rep["Ignored"] != 1 {
+			t.Fatalf("jobsender report %s (%v): want 2 queued, 1 ignored", out, err)
+		}
+		for _, k := range []string{"js/one.bin", "js/two.bin"} {
+			dk := "js-copy/" + strings.TrimPrefix(k, "js/")
+			waitDone(dk, time.Minute)
+			if got := s.destSHA(t, dk); got != sums[k] {
+				t.Fatalf("%s: destination sha256 %s, source %s", dk, got, sums[k])
+			}
+		}
+	})
+
 	t.Run("far-side keys come from SSM and never appear in the logs", func(t *testing.T) {
 		for i, fn := range fns {
 			out := fn.proc.Output()

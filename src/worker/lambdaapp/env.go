@@ -3,6 +3,7 @@ package lambdaapp
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -173,8 +174,11 @@ func parseSize(s string) (int64, error) {
 	if err != nil {
 		return 0, errors.New("not an integer (a size may end in KiB, MiB, GiB)")
 	}
-	if n < -1 {
+	if n < -1 || n == -1 && mult != 1 {
 		return 0, errors.New("negative")
+	}
+	if n > 0 && n > math.MaxInt64/mult {
+		return 0, errors.New("too large")
 	}
 	return n * mult, nil
 }

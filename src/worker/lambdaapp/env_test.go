@@ -1,9 +1,12 @@
 package lambdaapp
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/s3migrate/s3migrate/src/config/lambdaenv"
 )
 
 func lookupFrom(m map[string]string) func(string) (string, bool) {
@@ -58,4 +61,21 @@ func FuzzParseSize(f *testing.F) {
 			t.Fatalf("parseSize(%q) = %d: below -1 accepted", s, n)
 		}
 	})
+}
+
+// The worker README lists every variable with its default, from the tables.
+func TestREADMEListsEveryVariable(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	if !strings.Contains(readme, lambdaenv.Markdown()) {
+		t.Errorf("src/worker/README.md does not contain lambdaenv.Markdown(): regenerate its environment table")
+	}
+	for _, v := range TuningVariables() {
+		if !strings.Contains(readme, "| `"+v.Name+"` |") {
+			t.Errorf("src/worker/README.md does not document %s", v.Name)
+		}
+	}
 }

@@ -50,7 +50,7 @@ func (inv *invocation) delete(ctx context.Context, m Message, t message.Task) ta
 	t = t.WithDefaultDest(w.cfg.DestBucket, w.cfg.DestPrefix)
 	log := inv.log.With("message_id", m.ID, "dest_bucket", t.Dest.Bucket, "dest_key", t.Dest.Key)
 	if !w.cfg.DeleteOnRemove {
-		log.Info("delete not applied: deletes are disabled (enable them with DELETE_ON_REMOVE=true)", "event", t.EventName)
+		log.Info("delete not applied: deletes are disabled (S3MIGRATE_DELETE_ON_REMOVE=true or --delete-on-remove enables them)", "event", t.EventName)
 		return ack()
 	}
 	if t.Dest.Bucket == "" {

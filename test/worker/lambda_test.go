@@ -206,6 +206,29 @@ func TestLambda(t *testing.T) {
 		}
 	})
 
+	t.Run("the Terraform jobsender module's event (bucket pairs, ignore) is understood", func(t *testing.T) {
+		sum := s.put(t, "pairs/one.bin", 2000)
+		s.put(t, "pairs/skip.tmp", 10)
+		sched := startRIE(t, 30*time.Second, env)
+		// The shape terraform/modules/jobsender sends: prefixes without a
+		// trailing slash name folders.
+		out, err := sched.invoke(ctx, map[string]any{"jobsender": map[string]any{"version": 1,
+			"pairs": []map[string]string{{"source_bucket": s.srcBucket, "source_prefix": "pairs",
+				"destination_bucket": s.dstBucket, "destination_prefix": "pairs-copy"}},
+			"ignore": []string{"*.tmp"}}})
+		if err != nil {
+			t.Fatalf("jobsender invocation: %v", err)
+		}
+		var reps []map[string]int64
+		if err := json.Unmarshal(out, &reps); err != nil || len(reps) != 1 || reps[0]["Queued"] != 1 || reps[0]["Ignored"] != 1 {
+			t.Fatalf("jobsender reports %s (%v): want one pair with 1 queued, 1 ignored", out, err)
+		}
+		waitDone("pairs-copy/one.bin", time.Minute)
+		if got := s.destSHA(t, "pairs-copy/one.bin"); got != sum {
+			t.Fatalf("pairs-copy/one.bin: destination sha256 %s, source %s", got, sum)
+		}
+	})
+
 	t.Run("far-side keys come from SSM and never appear in the logs", func(t *testing.T) {
 		for i, fn := range fns {
 			out := fn.proc.Output()

@@ -179,15 +179,28 @@ func (a *App) queueURL(ctx context.Context, arn string) (string, error) {
 	return aws.ToString(out.QueueUrl), nil
 }
 
-// JobsenderRequest is the scheduled jobsender payload:
-// {"jobsender": {"source": "s3://src/prefix/", "destination": "s3://dst/prefix/", "include": [...], "exclude": [...]}}.
+// JobsenderRequest is the scheduled jobsender payload, one pair:
+// {"jobsender": {"source": "s3://src/prefix/", "destination": "s3://dst/prefix/", "include": [...], "exclude": [...]}}
+// or the bucket pairs the Terraform jobsender module sends:
+// {"jobsender": {"version": 1, "pairs": [{"source_bucket": ..., "source_prefix": ..., "destination_bucket": ..., "destination_prefix": ...}], "ignore": [...]}}.
 // The destination defaults to S3MIGRATE_DEST_BUCKET/S3MIGRATE_DEST_PREFIX.
 type JobsenderRequest struct {
-	Source      string   `json:"source"`
-	Destination string   `json:"destination,omitempty"`
-	Include     []string `json:"include,omitempty"`
-	Exclude     []string `json:"exclude,omitempty"`
-	DryRun      bool     `json:"dry_run,omitempty"`
+	Source      string          `json:"source,omitempty"`
+	Destination string          `json:"destination,omitempty"`
+	Include     []string        `json:"include,omitempty"`
+	Exclude     []string        `json:"exclude,omitempty"`
+	DryRun      bool            `json:"dry_run,omitempty"`
+	Version     int             `json:"version,omitempty"`
+	Pairs       []JobsenderPair `json:"pairs,omitempty"`
+	Ignore      []string        `json:"ignore,omitempty"` // excluded in every pair
+}
+
+// JobsenderPair is one bucket pair of the Terraform jobsender module's event.
+type JobsenderPair struct {
+	SourceBucket      string `json:"source_bucket"`
+	SourcePrefix      string `json:"source_prefix"`
+	DestinationBucket string `json:"destination_bucket"`
+	DestinationPrefix string `json:"destination_prefix"`
 }
 
 type payload struct {
@@ -206,6 +219,8 @@ func (a *App) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 		return nil, fmt.Errorf("event is not a JSON object: %w", err)
 	}
 	switch {
+	case p.Jobsender != nil && len(p.Jobsender.Pairs) > 0:
+		return a.jobsenderPairs(ctx, *p.Jobsender)
 	case p.Jobsender != nil:
 		return a.jobsender(ctx, *p.Jobsender)
 	case len(p.Records) > 0 && p.Records[0].EventSource == "aws:sqs":
@@ -225,6 +240,32 @@ func (a *App) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	return nil, errors.New(`unknown event: expected an SQS batch or {"jobsender": {...}}`)
 }
 
+// jobsenderPairs runs the jobsender for each pair in order; a pair that
+// fails does not stop the others, and the error names every failed pair.
+func (a *App) jobsenderPairs(ctx context.Context, req JobsenderRequest) ([]jobsender.Report, error) {
+	if req.Version > 1 {
+		return nil, fmt.Errorf("jobsender event version %d is newer than this worker understands (1)", req.Version)
+	}
+	var (
+		reps []jobsender.Report
+		errs []error
+	)
+	for i, p := range req.Pairs {
+		src := selection.Location{Bucket: p.SourceBucket, Key: asPrefix(p.SourcePrefix)}
+		dst := selection.Location{Bucket: p.DestinationBucket, Key: asPrefix(p.DestinationPrefix)}
+		if src.Bucket == "" || dst.Bucket == "" {
+			errs = append(errs, fmt.Errorf("jobsender pair %d: source_bucket and destination_bucket are required", i))
+			continue
+		}
+		rep, err := a.runJobsender(ctx, src, dst, req.Include, append(append([]string(nil), req.Exclude...), req.Ignore...), req.DryRun)
+		reps = append(reps, rep)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("jobsender pair %d (%s -> %s): %w", i, src, dst, err))
+		}
+	}
+	return reps, errors.Join(errs...)
+}
+
 func (a *App) jobsender(ctx context.Context, req JobsenderRequest) (jobsender.Report, error) {
 	src, err := selection.ParseS3URL(req.Source)
 	if err != nil {
@@ -238,6 +279,10 @@ func (a *App) jobsender(ctx context.Context, req JobsenderRequest) (jobsender.Re
 	} else if dst.Key != "" && !strings.HasSuffix(dst.Key, "/") {
 		dst.Key += "/"
 	}
+	return a.runJobsender(ctx, src, dst, req.Include, append(append([]string(nil), req.Exclude...), req.Ignore...), req.DryRun)
+}
+
+func (a *App) runJobsender(ctx context.Context, src, dst selection.Location, include, exclude []string, dryRun bool) (jobsender.Report, error) {
 	if _, err := a.worker(ctx, ""); err != nil {
 		return jobsender.Report{}, err
 	}
@@ -251,8 +296,30 @@ func (a *App) jobsender(ctx context.Context, req JobsenderRequest) (jobsender.Re
 	}
 	start := time.Now()
 	rep, err := jobsender.Run(ctx, sb, db.Destination(), a.q, jobsender.Config{Source: src, Dest: dst,
-		Include: req.Include, Exclude: req.Exclude, DryRun: req.DryRun}, a.log)
+		Include: include, Exclude: exclude, DryRun: dryRun}, a.log)
 	a.log.Info("jobsender finished", "source", src.String(), "destination", dst.String(), "report", rep,
 		"seconds", time.Since(start).Seconds(), "err", err)
 	return rep, err
+}
+
+// Poll runs the worker as a long-running poller of the configured queue
+// (EC2 or any host) with exactly the Lambda's environment configuration,
+// until ctx ends (SIGTERM): `s3migrate worker --from-env`.
+func (a *App) Poll(ctx context.Context, opts worker.RunOptions) error {
+	if a.env.QueueURL == "" && a.env.QueueName == "" {
+		return fmt.Errorf("set %s (or the queue name) to poll a queue", lambdaenv.EnvQueueURL)
+	}
+	w, err := a.worker(ctx, "")
+	if err != nil {
+		return err
+	}
+	return w.Run(ctx, a.q, opts)
+}
+
+// asPrefix makes a non-empty prefix end in "/": a pair's prefix names a folder.
+func asPrefix(p string) string {
+	if p != "" && !strings.HasSuffix(p, "/") {
+		return p + "/"
+	}
+	return p
 }

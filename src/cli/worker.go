@@ -16,6 +16,7 @@ import (
 	"github.com/s3migrate/s3migrate/src/queue"
 	"github.com/s3migrate/s3migrate/src/statestore/dynamostore"
 	"github.com/s3migrate/s3migrate/src/worker"
+	"github.com/s3migrate/s3migrate/src/worker/lambdaapp"
 )
 
 // serviceFlags say where the queue and the table are.
@@ -72,11 +73,15 @@ func runWorker(ctx context.Context, env Env, args []string) int {
 	fs.IntVar(&requeueAfter, "requeue-after-receives", worker.DefaultRequeueAfterReceives, "hand-offs of a message received this often are re-sent as new messages")
 	fs.StringVar(&metricsFile, "metrics-file", "", "append CloudWatch EMF metric lines to this file (the CloudWatch agent ships it); empty: none")
 	fs.DurationVar(&stateTTL, "state-ttl", 0, "DynamoDB may delete DONE/SKIPPED items this long after they end; 0: keep")
-	if ok, code := parseFlags(fs, env, args, "worker --queue-url URL --table TABLE [flags]"); !ok {
+	fromEnv := fs.Bool("from-env", false, "configure everything from the environment exactly as the Lambda is (S3MIGRATE_QUEUE_URL, S3MIGRATE_TABLE, far-side keys from SSM/Secrets Manager/KMS, …; see src/worker/README.md); only --shutdown-grace applies")
+	if ok, code := parseFlags(fs, env, args, "worker --queue-url URL --table TABLE [flags]\n       s3migrate worker --from-env"); !ok {
 		return code
 	}
 	if fs.NArg() != 0 {
 		return usageError(env, "worker takes no arguments, only flags (got %q)", fs.Arg(0))
+	}
+	if *fromEnv {
+		return runWorkerFromEnv(ctx, env, grace)
 	}
 	if svc.queueURL == "" || svc.table == "" {
 		fs.Usage()
@@ -135,6 +140,24 @@ func runWorker(ctx context.Context, env Env, args []string) int {
 	log.Info("worker started", "queue", svc.queueURL, "table", svc.table, "objects_in_flight", cfg.ObjectsInFlight,
 		"parts_in_flight", f.partsInFlight)
 	if err := w.Run(ctx, q, worker.RunOptions{ShutdownGrace: grace}); err != nil {
+		fmt.Fprintf(env.Stderr, "s3migrate: worker: %v\n", err)
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+// runWorkerFromEnv runs the Lambda's configuration as a queue poller: the
+// EC2 cluster module sets the same variables in the service's environment.
+func runWorkerFromEnv(ctx context.Context, env Env, grace time.Duration) int {
+	lookup := func(k string) (string, bool) {
+		v := env.Getenv(k)
+		return v, v != ""
+	}
+	app, err := lambdaapp.New(ctx, lookup, env.Stderr, env.Stdout)
+	if err != nil {
+		return usageError(env, "worker configuration from the environment: %v", err)
+	}
+	if err := app.Poll(ctx, worker.RunOptions{ShutdownGrace: grace}); err != nil {
 		fmt.Fprintf(env.Stderr, "s3migrate: worker: %v\n", err)
 		return ExitFailed
 	}

@@ -121,7 +121,7 @@ func TestWorkerUserData(t *testing.T) {
 	expr := `base64encode(templatefile(` + strconv.Quote(tmpl) + `, {
   region = "cn-northwest-1", binary_s3_uri = "s3://artifacts/bin/s3migrate-linux-arm64",
   environment = { S3MIGRATE_TABLE = "t", S3MIGRATE_FAR_CREDENTIALS_SSM = "/s3migrate/x/far-credentials", S3MIGRATE_DEST_PREFIX = "a b/\"q\"" },
-  queue_url = "https://sqs.cn-northwest-1.amazonaws.com.cn/123456789012/q", table_name = "t", worker_args = " --objects 8",
+  worker_args = " --shutdown-grace 5m",
   graceful_stop_seconds = 600, asg_name = "x-workers", hook_name = "graceful-stop" }))`
 	out, err := console(t, t.TempDir(), nil, expr)
 	if err != nil {
@@ -140,7 +140,7 @@ func TestWorkerUserData(t *testing.T) {
 		"modprobe tcp_bbr",
 		"net.ipv4.tcp_congestion_control = bbr",
 		"net.core.default_qdisc = fq",
-		"ExecStart=/usr/local/bin/s3migrate worker --queue-url https://sqs.cn-northwest-1.amazonaws.com.cn/123456789012/q --table t --objects 8\n",
+		"ExecStart=/usr/local/bin/s3migrate worker --from-env --shutdown-grace 5m\n",
 		"KillSignal=SIGTERM\n",
 		"TimeoutStopSec=600\n",
 		"S3MIGRATE_FAR_CREDENTIALS_SSM=\"/s3migrate/x/far-credentials\"\n",

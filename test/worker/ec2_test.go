@@ -1,6 +1,7 @@
 package workertest
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/s3migrate/s3migrate/src/emulator"
 	"github.com/s3migrate/s3migrate/src/transfer"
 )
 
@@ -159,5 +165,73 @@ func TestEC2WorkerSurvivesSIGTERMAndKill9(t *testing.T) {
 	t.Logf("after SIGTERM and kill -9: %d resumed uploads, all %d objects identical", resumed, len(sums))
 	if resumed == 0 {
 		t.Fatalf("no upload was resumed: the later workers started over")
+	}
+}
+
+// TestEC2WorkerFromEnv: `s3migrate worker --from-env` reads exactly the
+// Lambda's environment (as terraform/modules/ec2-workers writes it into the
+// service's EnvironmentFile): queue and table, the original names for the
+// destination, far-side keys from an SSM SecureString. It copies a job and
+// stops cleanly on SIGTERM, and never prints the far side's secret.
+func TestEC2WorkerFromEnv(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{visibility: 20 * time.Second, maxReceiveCount: 5})
+	moto := emulator.StartMoto(t)
+	ctx := testCtx(t, 3*time.Minute)
+	keys, _ := json.Marshal(map[string]string{"access_key_id": s.dst.AccessKey, "secret_access_key": s.dst.SecretKey})
+	if _, err := ssm.NewFromConfig(moto.Config()).PutParameter(ctx, &ssm.PutParameterInput{
+		Name: aws.String("/s3migrate/ec2-keys"), Type: ssmtypes.ParameterTypeSecureString, Value: aws.String(string(keys))}); err != nil {
+		t.Fatalf("put SSM parameter: %v", err)
+	}
+	home := t.TempDir()
+	cmd := exec.Command(cliBin, "worker", "--from-env", "--shutdown-grace", "20s")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home,
+		"AWS_CONFIG_FILE=" + filepath.Join(home, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"),
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_REGION=us-east-1",
+		"AWS_ACCESS_KEY_ID=" + s.src.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s.src.SecretKey,
+		"AWS_ENDPOINT_URL_SQS=" + s.sqs.Endpoint, "AWS_ENDPOINT_URL_DYNAMODB=" + s.ddb.Endpoint, "AWS_ENDPOINT_URL_SSM=" + moto.Endpoint,
+		"S3MIGRATE_TABLE=" + s.table, "S3MIGRATE_QUEUE_URL=" + s.qp.URL, "S3MIGRATE_JOB_TYPE=PUT",
+		"S3MIGRATE_DEST_BUCKET=" + s.dstBucket, "S3MIGRATE_DEST_REGION=us-east-1",
+		"S3MIGRATE_FAR_CREDENTIALS_SSM=/s3migrate/ec2-keys",
+		"S3MIGRATE_SRC_ENDPOINT=" + s.src.Endpoint, "S3MIGRATE_DST_ENDPOINT=" + s.dst.Endpoint, "S3MIGRATE_PATH_STYLE=true",
+		"S3MIGRATE_SRC_REGION=us-east-1", "S3MIGRATE_RETRY_DELAY=1s", "S3MIGRATE_LOG_LEVEL=info",
+	}
+	out := &lockedBuf{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("worker output (tail):\n%s", tailLines(out.String(), 30))
+		}
+	})
+	key := "from-env/object.bin"
+	sum := s.put(t, key, 12<<20+77)
+	etag, size := s.srcHead(t, key)
+	s.send(t, s.job(t, key, size, etag))
+	waitFor(t, 2*time.Minute, key+" DONE", func() bool {
+		st, ok, err := s.states.Load(ctx, s.dstBucket+"/"+key)
+		return err == nil && ok && st.Status == transfer.StatusDone
+	})
+	if got := s.destSHA(t, key); got != sum {
+		t.Fatalf("destination sha256 %s, source %s", got, sum)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("worker exited with %v after SIGTERM, want 0", err)
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("worker did not stop within 40 s of SIGTERM")
+	}
+	if strings.Contains(out.String(), s.dst.SecretKey) {
+		t.Fatal("the worker printed the far side's secret key")
 	}
 }

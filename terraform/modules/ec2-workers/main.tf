@@ -18,11 +18,13 @@ locals {
   asg_arn   = "arn:${local.partition}:autoscaling:${local.region}:${data.aws_caller_identity.current.account_id}:autoScalingGroup:*:autoScalingGroupName/${local.asg_name}"
 
   user_data = templatefile("${path.module}/user-data.sh.tftpl", {
-    region                = local.region
-    binary_s3_uri         = "s3://${var.binary_s3_bucket}/${var.binary_s3_key}"
-    environment           = module.settings.environment
-    queue_url             = var.queue_url
-    table_name            = var.table_name
+    region        = local.region
+    binary_s3_uri = "s3://${var.binary_s3_bucket}/${var.binary_s3_key}"
+    # The worker reads exactly the Lambda's environment (s3migrate worker --from-env).
+    environment = merge(module.settings.environment, {
+      S3MIGRATE_QUEUE_URL = var.queue_url
+      S3MIGRATE_TABLE     = var.table_name
+    })
     worker_args           = join("", [for a in var.worker_args : " ${a}"])
     graceful_stop_seconds = var.graceful_stop_seconds
     asg_name              = local.asg_name

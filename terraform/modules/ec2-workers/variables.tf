@@ -131,7 +131,7 @@ variable "associate_public_ip" {
 
 variable "queue_url" {
   type        = string
-  description = "URL of the work queue (`s3migrate worker --queue-url`)."
+  description = "URL of the work queue (S3MIGRATE_QUEUE_URL in the service environment)."
 }
 
 variable "queue_arn" {
@@ -250,7 +250,7 @@ variable "extra_environment" {
 
 variable "worker_args" {
   type        = list(string)
-  description = "Extra arguments after `s3migrate worker --queue-url ... --table ...` (no shell quoting; systemd splits on spaces)."
+  description = "Extra arguments after `s3migrate worker --from-env` (only --shutdown-grace applies there; tuning goes through S3MIGRATE_* variables). No shell quoting; systemd splits on spaces."
   default     = []
 }
 

@@ -217,6 +217,10 @@ func (inv *invocation) coordinate(ctx context.Context, log *slog.Logger, t messa
 		if st.UploadID != "" {
 			inv.abort(ctx, log, t.Dest, st.UploadID, "the recorded upload belongs to another source version or part size")
 		}
+		// Sub-job messages carry no source checksum, so the fan-out upload
+		// is made without one: its parts are checked by Content-MD5 and the
+		// object by its multipart ETag.
+		so.Checksum = nil
 		mp, err = eng.StartMultipart(ctx, t.Source.Key, t.Dest.Key, so, opt)
 		if err != nil {
 			inv.release(ctx, log, st)
@@ -343,7 +347,7 @@ func (inv *invocation) complete(ctx context.Context, log *slog.Logger, id string
 	if err != nil {
 		return retry(err.Error())
 	}
-	etag, err := eng.FinishMultipart(ctx, mp, sent, nil)
+	etag, err := eng.FinishMultipart(ctx, mp, sent, mp.Checksum)
 	if errors.Is(err, transfer.ErrNoSuchUpload) {
 		// Completed by an earlier attempt that died before recording it?
 		dst, derr := w.buckets.Destination(ctx, t.Dest.Bucket)

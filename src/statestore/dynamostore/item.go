@@ -23,6 +23,7 @@ const (
 	attrSrcModified    = "src_last_modified"
 	attrUploadID       = "upload_id"
 	attrPartSize       = "part_size"
+	attrSettings       = "upload_settings"
 	attrBytes          = "bytes"
 	attrDestETag       = "dest_etag"
 	attrFirstStart     = "first_start"
@@ -82,6 +83,7 @@ func stateFields(st transfer.ObjectState) (set map[string]types.AttributeValue, 
 	tm(attrSrcModified, st.Source.LastModified)
 	str(attrUploadID, st.UploadID)
 	num(attrPartSize, st.PartSize)
+	str(attrSettings, st.Settings)
 	set[attrBytes] = numAV(st.Bytes)
 	str(attrDestETag, st.DestETag)
 	tm(attrFirstStart, st.FirstStart)
@@ -132,6 +134,7 @@ func fromItem(item map[string]types.AttributeValue) (transfer.ObjectState, error
 	st.Source = transfer.SourceVersion{ETag: getS(attrSrcETag), VersionID: getS(attrSrcVersion), Size: getN(attrSrcSize), LastModified: getT(attrSrcModified)}
 	st.UploadID = getS(attrUploadID)
 	st.PartSize = getN(attrPartSize)
+	st.Settings = getS(attrSettings)
 	st.Bytes = getN(attrBytes)
 	st.DestETag = getS(attrDestETag)
 	st.FirstStart = getT(attrFirstStart)

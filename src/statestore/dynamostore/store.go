@@ -22,6 +22,7 @@
 //	| src_last_modified | S    | source Last-Modified, RFC 3339                                 |
 //	| upload_id         | S    | multipart upload in progress or completed                      |
 //	| part_size         | N    | part size of that upload                                       |
+//	| upload_settings   | S    | encryption, storage class, ACL, checksum the upload was made with |
 //	| bytes             | N    | bytes at the destination when last written                     |
 //	| dest_etag         | S    | ETag of the finished destination object                        |
 //	| first_start       | S    | first claim, RFC 3339 UTC                                      |
@@ -315,7 +316,7 @@ func (s *Store) claimSet(u *update, req ClaimRequest, now time.Time, fresh bool)
 		// A new source version: forget the finished copy of the old one and
 		// record what the message says about the new one (the engine saves
 		// the exact pin when it starts).
-		for _, a := range []string{attrEnd, attrDurationMS, attrTTL, attrLastError, attrUploadID, attrPartSize, attrDestETag,
+		for _, a := range []string{attrEnd, attrDurationMS, attrTTL, attrLastError, attrUploadID, attrPartSize, attrSettings, attrDestETag,
 			attrTotalParts, attrPartsRemaining, attrDoneRanges, attrSrcModified} {
 			u.Remove(a)
 		}

@@ -137,9 +137,24 @@ func TestDeleteBatchAndDepth(t *testing.T) {
 	if err := e.q.SendBatch(ctx, bodies); err != nil {
 		t.Fatal(err)
 	}
-	d, err := e.q.Depth(ctx)
-	if err != nil || d.Visible != 12 || d.InFlight != 0 {
-		t.Fatalf("depth after send: %+v %v", d, err)
+	// local-aws-sqs may report a message sent in the same instant as
+	// "delayed" for a moment: wait (bounded) until all 12 are visible.
+	var (
+		d   queue.Depth
+		err error
+	)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		d, err = e.q.Depth(ctx)
+		if err != nil || d.Visible+d.Delayed != 12 || d.InFlight != 0 {
+			t.Fatalf("depth after send: %+v %v, want 12 messages, none in flight", d, err)
+		}
+		if d.Visible == 12 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if d.Visible != 12 {
+		t.Fatalf("depth after send: %+v, want 12 visible", d)
 	}
 	got := receiveAll(t, ctx, e.q, 12)
 	d, err = e.q.Depth(ctx)

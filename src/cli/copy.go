@@ -21,7 +21,7 @@ import (
 
 // Defaults chosen by measurement (see README "Choosing the defaults").
 const (
-	defaultPartsInFlight   = 64
+	defaultPartsInFlight   = 32
 	defaultObjectsInFlight = 16
 )
 

@@ -22,7 +22,7 @@ type Options struct {
 	// Default: PartSize + 1 byte (objects up to one part are a single PUT).
 	MultipartThreshold int64
 	// PartsInFlight bounds parts being read or sent at once across all
-	// objects (the buffer pool). One object may use all of them. Default 64.
+	// objects (the buffer pool). One object may use all of them. Default 32.
 	PartsInFlight int
 	// Put is the template for how destination objects are written
 	// (storage class, encryption, ACL). Metadata comes from the source.
@@ -50,7 +50,7 @@ func (o Options) withDefaults() Options {
 		o.MultipartThreshold = o.PartSize + 1
 	}
 	if o.PartsInFlight == 0 {
-		o.PartsInFlight = 64
+		o.PartsInFlight = 32
 	}
 	if o.PartAttempts == 0 {
 		o.PartAttempts = 5

@@ -64,7 +64,10 @@ func TestResumeAfterKill9(t *testing.T) {
 		sent := w.meter.PutBytes()
 		lost := present + (sent - sentBefore) - now
 		t.Logf("kill %d at %d bytes seen by the destination: %d bytes of whole parts there, %.1f MiB lost", i+1, sent, now, float64(lost)/float64(mib))
-		if lost < 0 || lost > partsInFlight*partSize {
+		// The meter counts body bytes as it forwards them, a read buffer at a
+		// time, so the server can hold slightly more than it has counted yet.
+		const meterSlack = 1 << 20
+		if lost < -meterSlack || lost > partsInFlight*partSize {
 			t.Errorf("kill %d lost %d bytes; want at most parts in flight × part size = %d", i+1, lost, partsInFlight*partSize)
 		}
 		present, sentBefore = now, sent

@@ -528,108 +528,64 @@ func tagging(tags map[string]string) *string {
 
 var errUnknownAlgorithm = errors.New("unknown checksum algorithm")
 
-func setPutChecksum(in *s3.PutObjectInput, alg, v string) error {
+// checksumField picks, among an SDK struct's five checksum fields (given
+// in the order CRC32, CRC32C, CRC64NVME, SHA1, SHA256), the one of alg.
+// One switch serves every request and response type.
+func checksumField(alg string, crc32, crc32c, crc64nvme, sha1, sha256 **string) (**string, error) {
 	switch strings.ToUpper(alg) {
 	case "CRC32":
-		in.ChecksumCRC32 = &v
+		return crc32, nil
 	case "CRC32C":
-		in.ChecksumCRC32C = &v
+		return crc32c, nil
 	case "CRC64NVME":
-		in.ChecksumCRC64NVME = &v
+		return crc64nvme, nil
 	case "SHA1":
-		in.ChecksumSHA1 = &v
+		return sha1, nil
 	case "SHA256":
-		in.ChecksumSHA256 = &v
-	default:
-		return fmt.Errorf("%w %q", errUnknownAlgorithm, alg)
+		return sha256, nil
 	}
+	return nil, fmt.Errorf("%w %q", errUnknownAlgorithm, alg)
+}
+
+func setChecksum(v string, alg string, crc32, crc32c, crc64nvme, sha1, sha256 **string) error {
+	f, err := checksumField(alg, crc32, crc32c, crc64nvme, sha1, sha256)
+	if err != nil {
+		return err
+	}
+	*f = &v
 	return nil
+}
+
+func getChecksum(alg string, crc32, crc32c, crc64nvme, sha1, sha256 **string) string {
+	f, err := checksumField(alg, crc32, crc32c, crc64nvme, sha1, sha256)
+	if err != nil {
+		return ""
+	}
+	return aws.ToString(*f)
+}
+
+func setPutChecksum(in *s3.PutObjectInput, alg, v string) error {
+	return setChecksum(v, alg, &in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256)
 }
 
 func putChecksum(out *s3.PutObjectOutput, alg string) string {
-	switch strings.ToUpper(alg) {
-	case "CRC32":
-		return aws.ToString(out.ChecksumCRC32)
-	case "CRC32C":
-		return aws.ToString(out.ChecksumCRC32C)
-	case "CRC64NVME":
-		return aws.ToString(out.ChecksumCRC64NVME)
-	case "SHA1":
-		return aws.ToString(out.ChecksumSHA1)
-	case "SHA256":
-		return aws.ToString(out.ChecksumSHA256)
-	}
-	return ""
+	return getChecksum(alg, &out.ChecksumCRC32, &out.ChecksumCRC32C, &out.ChecksumCRC64NVME, &out.ChecksumSHA1, &out.ChecksumSHA256)
 }
 
 func setPartChecksum(in *s3.UploadPartInput, alg, v string) error {
-	switch strings.ToUpper(alg) {
-	case "CRC32":
-		in.ChecksumCRC32 = &v
-	case "CRC32C":
-		in.ChecksumCRC32C = &v
-	case "CRC64NVME":
-		in.ChecksumCRC64NVME = &v
-	case "SHA1":
-		in.ChecksumSHA1 = &v
-	case "SHA256":
-		in.ChecksumSHA256 = &v
-	default:
-		return fmt.Errorf("%w %q", errUnknownAlgorithm, alg)
-	}
-	return nil
+	return setChecksum(v, alg, &in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256)
 }
 
 func setCompletedChecksum(p *types.CompletedPart, alg, v string) error {
-	switch strings.ToUpper(alg) {
-	case "CRC32":
-		p.ChecksumCRC32 = &v
-	case "CRC32C":
-		p.ChecksumCRC32C = &v
-	case "CRC64NVME":
-		p.ChecksumCRC64NVME = &v
-	case "SHA1":
-		p.ChecksumSHA1 = &v
-	case "SHA256":
-		p.ChecksumSHA256 = &v
-	default:
-		return fmt.Errorf("%w %q", errUnknownAlgorithm, alg)
-	}
-	return nil
+	return setChecksum(v, alg, &p.ChecksumCRC32, &p.ChecksumCRC32C, &p.ChecksumCRC64NVME, &p.ChecksumSHA1, &p.ChecksumSHA256)
 }
 
 func setCompleteChecksum(in *s3.CompleteMultipartUploadInput, alg, v string) error {
-	switch strings.ToUpper(alg) {
-	case "CRC32":
-		in.ChecksumCRC32 = &v
-	case "CRC32C":
-		in.ChecksumCRC32C = &v
-	case "CRC64NVME":
-		in.ChecksumCRC64NVME = &v
-	case "SHA1":
-		in.ChecksumSHA1 = &v
-	case "SHA256":
-		in.ChecksumSHA256 = &v
-	default:
-		return fmt.Errorf("%w %q", errUnknownAlgorithm, alg)
-	}
-	return nil
+	return setChecksum(v, alg, &in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256)
 }
 
 func completeChecksum(out *s3.CompleteMultipartUploadOutput, alg string) string {
-	switch strings.ToUpper(alg) {
-	case "CRC32":
-		return aws.ToString(out.ChecksumCRC32)
-	case "CRC32C":
-		return aws.ToString(out.ChecksumCRC32C)
-	case "CRC64NVME":
-		return aws.ToString(out.ChecksumCRC64NVME)
-	case "SHA1":
-		return aws.ToString(out.ChecksumSHA1)
-	case "SHA256":
-		return aws.ToString(out.ChecksumSHA256)
-	}
-	return ""
+	return getChecksum(alg, &out.ChecksumCRC32, &out.ChecksumCRC32C, &out.ChecksumCRC64NVME, &out.ChecksumSHA1, &out.ChecksumSHA256)
 }
 
 // errorCode is the S3 error code of err, or "".
